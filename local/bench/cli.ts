@@ -1,0 +1,110 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runCodecTrack } from './codec-track.js';
+import {
+  FORECAST_METHODS,
+  type ForecastRun,
+  forecastMarkdown,
+  runForecastMethod,
+  summarizeForecast,
+} from './forecast-track.js';
+import { stderrProgress } from './progress.js';
+import { loadTrace, readManifest, TraceSetError } from './trace-set.js';
+
+const USAGE = `usage: npm run bench -- <track> --traces DIR [--out OUT] [options]
+
+tracks:
+  forecast   every hourly origin of the scored window, p10/p50/p90 up to 24 h ahead
+             --method NAME   one of: ${Object.keys(FORECAST_METHODS).join(', ')} (default: all, side by side)
+             --gzip          write OUT/<id>.<method>.forecast.csv.gz instead of .csv
+  codec      bytes per stored sample of the sample codec, per trace (one chunk per day)
+
+common:
+  --traces DIR   a folder of CSV traces with a manifest.json (default: data/traces)
+  --out OUT      where outputs and <track>-summary.{json,md} go (default: bench-out)
+  --only IDS     comma-separated trace ids to run (default: all in the manifest)`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      traces: { type: 'string', default: 'data/traces' },
+      out: { type: 'string', default: 'bench-out' },
+      method: { type: 'string' },
+      only: { type: 'string' },
+      gzip: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const track = positionals[0];
+  if (values.help || !track) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const entries = readManifest(values.traces).filter(
+    (e) => !values.only || values.only.split(',').includes(e.id),
+  );
+  if (entries.length === 0)
+    throw new UsageError(`no trace in ${values.traces} matches --only ${values.only}`);
+  mkdirSync(values.out, { recursive: true });
+
+  if (track === 'codec') {
+    const rows = runCodecTrack(values.traces, entries);
+    writeSummary(values.out, 'codec', rows.json, rows.markdown);
+    return 0;
+  }
+  if (track === 'forecast') {
+    const methods = values.method ? [values.method] : Object.keys(FORECAST_METHODS);
+    for (const m of methods) {
+      if (!FORECAST_METHODS[m])
+        throw new UsageError(
+          `unknown --method ${m}; choose one of ${Object.keys(FORECAST_METHODS).join(', ')}`,
+        );
+    }
+    const runs: ForecastRun[] = [];
+    const started = performance.now();
+    for (const [i, entry] of entries.entries()) {
+      const trace = loadTrace(values.traces, entry);
+      if (trace.repairs) process.stderr.write(`${entry.id}: repaired ${trace.repairs}\n`);
+      for (const m of methods) {
+        const progress = stderrProgress(`forecast [${i + 1}/${entries.length}] ${entry.id} ${m}: origins`);
+        const run = await runForecastMethod(trace, m, values.out, values.gzip, progress);
+        progress.done(
+          `relMAE 60m ${run.h60?.relMAE?.toFixed(3)} 24h ${run.h24?.relMAE?.toFixed(3)} coverage ${run.h60?.coverage80.toFixed(3)}`,
+        );
+        runs.push(run);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const markdown = `${forecastMarkdown(runs)}\nWall time: ${seconds.toFixed(1)} s\n`;
+    writeSummary(values.out, 'forecast', { runs, summary: summarizeForecast(runs), seconds }, markdown);
+    return runs.some((r) => !r.complete) ? 1 : 0;
+  }
+  throw new UsageError(`unknown track "${track}"`);
+}
+
+function writeSummary(out: string, track: string, json: unknown, markdown: string): void {
+  writeFileSync(join(out, `${track}-summary.json`), `${JSON.stringify(json, null, 1)}\n`);
+  writeFileSync(join(out, `${track}-summary.md`), markdown);
+  process.stdout.write(markdown);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof TraceSetError || e instanceof UsageError) {
+      process.stderr.write(`bench: ${e.message}\n`);
+      if (e instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+      process.exit(2);
+    }
+    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`bench: ${e.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    throw e;
+  },
+);
