@@ -53,7 +53,12 @@ describe('Class: ForecastScorer', () => {
     const scorer = new ForecastScorer(grid);
     for (const o of scorer.window.origins) {
       const p = Array.from({ length: 48 }, (_, k) => o + k);
-      scorer.addOrigin(o, p.map((v) => v + 1), p, p.map((v) => v + 2));
+      scorer.addOrigin(
+        o,
+        p.map((v) => v + 1),
+        p,
+        p.map((v) => v + 2),
+      );
     }
     expect(scorer.result().crossedQuantiles).toBeGreaterThan(0);
   });

@@ -21,7 +21,12 @@ function series(slots: number, f: (t: number) => number, noiseAmp = 0, seed = 1)
 }
 
 const daily = (t: number) => 100 + 40 * Math.sin((2 * Math.PI * t) / DAY);
-const input = (history: Float64Array, horizon = DAY): ForecastInput => ({ history, t0: T0, stepMs: STEP, horizon });
+const input = (history: Float64Array, horizon = DAY): ForecastInput => ({
+  history,
+  t0: T0,
+  stepMs: STEP,
+  horizon,
+});
 const mae = (a: ArrayLike<number>, b: (h: number) => number) => {
   let s = 0;
   for (let h = 0; h < a.length; h++) s += Math.abs(a[h] - b(h));
@@ -102,7 +107,9 @@ describe('Class: TwinForecaster', () => {
     const f = forecastTwin(input(Float64Array.from([5, 6, 5]), 4));
     expect(Array.from(f.p50)).toEqual([5, 5, 5, 5]);
     expect(f.p90[3]).toBeGreaterThan(f.p90[0]);
-    expect(() => forecastTwin(input(Float64Array.from([Number.NaN, Number.NaN]), 4))).toThrow(/no observed value/);
+    expect(() => forecastTwin(input(Float64Array.from([Number.NaN, Number.NaN]), 4))).toThrow(
+      /no observed value/,
+    );
   });
 
   it('moves to a new level within hours of a level shift instead of a week later', () => {

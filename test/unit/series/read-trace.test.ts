@@ -13,7 +13,9 @@ describe('Function: readTrace', () => {
 
   it('refuses a header without timestamp and value, naming line 1', () => {
     expect(() => readTrace('time,count\n2014-04-10T00:00:00Z,1\n')).toThrow(TraceFormatError);
-    expect(() => readTrace('time,count\n')).toThrow(/line 1: header must name the columns timestamp and value/);
+    expect(() => readTrace('time,count\n')).toThrow(
+      /line 1: header must name the columns timestamp and value/,
+    );
   });
 
   it('refuses a file with fewer than two usable rows, naming the first bad timestamp', () => {
@@ -31,7 +33,16 @@ describe('Function: readTrace', () => {
   });
 
   it('drops empty, NaN and infinite values and unparsable timestamps, counting each', () => {
-    const csv = ['timestamp,value', `${T(0)},1`, `${T(1)},`, `${T(2)},NaN`, `${T(3)},Infinity`, 'garbage,7', `${T(4)},5`, ''].join('\n');
+    const csv = [
+      'timestamp,value',
+      `${T(0)},1`,
+      `${T(1)},`,
+      `${T(2)},NaN`,
+      `${T(3)},Infinity`,
+      'garbage,7',
+      `${T(4)},5`,
+      '',
+    ].join('\n');
     const { samples, repairs } = readTrace(csv);
     expect(samples.map((s) => s.v)).toEqual([1, 5]);
     expect(repairs).toMatchObject({ emptyValues: 2, nonFiniteValues: 1, badTimestamps: 1, blankLines: 0 });
@@ -47,7 +58,9 @@ describe('Function: readTrace', () => {
   });
 
   it('reads extra columns in any order and stamps without a zone as UTC', () => {
-    const { samples } = readTrace('host,value,timestamp\na,1,2014-04-10 00:00:00\nb,2,2014-04-10T00:05:00+00:00\n');
+    const { samples } = readTrace(
+      'host,value,timestamp\na,1,2014-04-10 00:00:00\nb,2,2014-04-10T00:05:00+00:00\n',
+    );
     expect(samples).toEqual([
       { t: Date.parse('2014-04-10T00:00:00Z'), v: 1 },
       { t: Date.parse('2014-04-10T00:05:00Z'), v: 2 },
