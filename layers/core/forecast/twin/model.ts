@@ -442,7 +442,7 @@ export function forecastWithModel(
     const lo = Math.max(firstObserved, n - windows.day);
     const z = transformed(y, cand.transform, Math.max(firstObserved, lo - maxLag - 1), fill);
     let base = computeBase(z, lo, n + horizon, cand.base, seasons);
-    if (adjustLevelShift(z, base, lo, n, f.center, f.sigma, hourSlots(y.length, model), lo)) {
+    if (adjustLevelShift(z, base, lo, n, f.center, f.sigma, hourSlots(model), lo)) {
       base = computeBase(z, lo, n + horizon, cand.base, seasons);
     }
     const dev = deviations(z, base, lo, lo, n, f.center, f.sigma * opts.winsorSigmas);
@@ -469,7 +469,7 @@ export function forecastWithModel(
   return { p10, p50, p90, model: `twin[${[...new Set(names)].join(' | ')}]` };
 }
 
-function hourSlots(_n: number, model: TwinModel): number {
+function hourSlots(model: TwinModel): number {
   return Math.max(1, Math.round(model.seasons.day / 24));
 }
 
