@@ -1,4 +1,5 @@
 import { TwinForecaster } from '../layers/core/forecast/twin/index.js';
+import { slotsPerHour } from '../layers/core/series/grid.js';
 import { loadTrace, readManifest, TraceSetError } from './bench/trace-set.js';
 
 /**
@@ -11,7 +12,7 @@ try {
   const entry = readManifest('data/traces').find((e) => e.id === TRACE);
   if (!entry) throw new TraceSetError(`trace ${TRACE} is not in data/traces/manifest.json`);
   const { grid } = loadTrace('data/traces', entry);
-  const perHour = 3_600_000 / grid.stepMs;
+  const perHour = slotsPerHour(grid.stepMs);
   const day = 24 * perHour;
   const origin = grid.values.length - day;
   const started = performance.now();

@@ -77,6 +77,9 @@ export function toGrid(
 /** The time of slot i. */
 export const slotTime = (g: Grid, i: number): number => g.t0 + i * g.stepMs;
 
+/** Slots per hour, rounded and at least one (a step longer than an hour still has a slot). */
+export const slotsPerHour = (stepMs: number): number => Math.max(1, Math.round(HOUR_MS / stepMs));
+
 /** Slots per day, rounded: the daily season of a grid whose step does not divide a day is approximate. */
 export const slotsPerDay = (stepMs: number): number => Math.max(1, Math.round(DAY_MS / stepMs));
 

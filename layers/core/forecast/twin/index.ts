@@ -1,4 +1,3 @@
-import { HOUR_MS } from '../../series/grid.js';
 import { quantileSorted, robustSigma } from '../../stats.js';
 import { applyEvents, type Forecaster, type ForecastInput, type QuantileForecast } from '../types.js';
 import {
@@ -46,8 +45,8 @@ export class TwinForecaster implements Forecaster {
 
 /** History length at which the model used for a history of n slots was fitted. */
 export function refitPoint(n: number, stepMs: number): number {
-  const { day } = seasonsOf(stepMs);
-  const every = n >= 3 * day ? day : Math.max(1, Math.round(HOUR_MS / stepMs));
+  const { day, hour } = seasonsOf(stepMs);
+  const every = n >= 3 * day ? day : hour;
   return Math.max(Math.min(n, 6), Math.floor(n / every) * every);
 }
 

@@ -1,4 +1,4 @@
-import { HOUR_MS, MINUTE_MS, slotsPerDay } from '../../series/grid.js';
+import { HOUR_MS, MINUTE_MS, slotsPerDay, slotsPerHour } from '../../series/grid.js';
 import { clamp, median, quantileSorted, robustSigma, solveRidge } from '../../stats.js';
 import { type BaseSpec, baseStart, computeBase, describeBase, type Seasons } from './seasonal-base.js';
 
@@ -98,7 +98,7 @@ const SELECTION_HALF_LIFE_DAYS = 1;
 
 export function seasonsOf(stepMs: number): Seasons {
   const day = slotsPerDay(stepMs);
-  return { day, week: 7 * day };
+  return { hour: slotsPerHour(stepMs), day, week: 7 * day };
 }
 
 function featureWindows(stepMs: number, day: number): FeatureWindows {
@@ -110,7 +110,7 @@ function featureWindows(stepMs: number, day: number): FeatureWindows {
 }
 
 function horizonBins(horizon: number, stepMs: number): HorizonBins {
-  const hour = Math.max(1, Math.round(HOUR_MS / stepMs));
+  const hour = slotsPerHour(stepMs);
   const width = Math.max(1, Math.floor(hour / 4));
   const binOf = new Int32Array(horizon);
   const rep: number[] = [];
@@ -234,14 +234,13 @@ export function fitTwinModel(
   const seasons = seasonsOf(stepMs);
   const windows = featureWindows(stepMs, seasons.day);
   const bins = horizonBins(horizon, stepMs);
-  const hour = Math.max(1, Math.round(HOUR_MS / stepMs));
   const trainSlots = Math.min(n, opts.trainDays * seasons.day);
   const firstObserved = y.findIndex((v) => !Number.isNaN(v));
   if (firstObserved < 0 || n - firstObserved < 6) return undefined;
   const fill = Float64Array.of(y[firstObserved]);
   const fitted: FittedCandidate[] = [];
   for (const cand of candidates(y, seasons, trainSlots)) {
-    const f = fitCandidate(y, cand, { seasons, windows, bins, hour, trainSlots, opts, fill, firstObserved });
+    const f = fitCandidate(y, cand, { seasons, windows, bins, trainSlots, opts, fill, firstObserved });
     if (f) fitted.push(f);
   }
   if (fitted.length === 0) return undefined;
@@ -265,7 +264,6 @@ interface FitContext {
   seasons: Seasons;
   windows: FeatureWindows;
   bins: HorizonBins;
-  hour: number;
   trainSlots: number;
   opts: TwinOptions;
   fill: Float64Array;
@@ -288,12 +286,12 @@ function fitCandidate(y: Float64Array, cand: Candidate, c: FitContext): FittedCa
   const center = median(raw);
   let sigma = robustSigma(raw);
   if (!(sigma > 0)) sigma = Math.max(1e-9, Math.abs(center) * 1e-3);
-  if (adjustLevelShift(z, base, lo, n, center, sigma, c.hour, lo))
+  if (adjustLevelShift(z, base, lo, n, center, sigma, c.seasons.hour, lo))
     base = computeBase(z, lo, n, cand.base, seasons);
   const dev = deviations(z, base, lo, lo, n, center, c.opts.winsorSigmas * sigma);
 
   // origins: about 300 over the training span, at most an hour apart, newest first
-  const every = clamp(Math.floor((n - trainFrom) / 300), 1, c.hour);
+  const every = clamp(Math.floor((n - trainFrom) / 300), 1, c.seasons.hour);
   const origins: number[] = [];
   for (let o = n - 1; o > trainFrom; o -= every) origins.push(o);
   const nb = bins.rep.length;
@@ -442,7 +440,7 @@ export function forecastWithModel(
     const lo = Math.max(firstObserved, n - windows.day);
     const z = transformed(y, cand.transform, Math.max(firstObserved, lo - maxLag - 1), fill);
     let base = computeBase(z, lo, n + horizon, cand.base, seasons);
-    if (adjustLevelShift(z, base, lo, n, f.center, f.sigma, hourSlots(model), lo)) {
+    if (adjustLevelShift(z, base, lo, n, f.center, f.sigma, seasons.hour, lo)) {
       base = computeBase(z, lo, n + horizon, cand.base, seasons);
     }
     const dev = deviations(z, base, lo, lo, n, f.center, f.sigma * opts.winsorSigmas);
@@ -467,10 +465,6 @@ export function forecastWithModel(
   }
   const names = model.chosen.map((f) => `${f.cand.transform.kind}:${describeBase(f.cand.base)}`);
   return { p10, p50, p90, model: `twin[${[...new Set(names)].join(' | ')}]` };
-}
-
-function hourSlots(model: TwinModel): number {
-  return Math.max(1, Math.round(model.seasons.day / 24));
 }
 
 /**

@@ -12,8 +12,9 @@ export interface BaseSpec {
   depth: number;
 }
 
-/** Seasons of a grid: slots per day and per week. */
+/** Slots per hour, day and week of a grid. */
 export interface Seasons {
+  hour: number;
   day: number;
   week: number;
 }
