@@ -10,6 +10,7 @@ import {
   summarizeForecast,
 } from './forecast-track.js';
 import { stderrProgress } from './progress.js';
+import { runSpeedTrack } from './speed-track.js';
 import { loadTrace, readManifest, TraceSetError } from './trace-set.js';
 
 const USAGE = `usage: npm run bench -- <track> --traces DIR [--out OUT] [options]
@@ -19,6 +20,7 @@ tracks:
              --method NAME   one of: ${Object.keys(FORECAST_METHODS).join(', ')} (default: all, side by side)
              --gzip          write OUT/<id>.<method>.forecast.csv.gz instead of .csv
   codec      bytes per stored sample of the sample codec, per trace (one chunk per day)
+  speed      the twin forecaster's cost: a full fit, and an incremental forecast between refits
 
 common:
   --traces DIR   a folder of CSV traces with a manifest.json (default: data/traces)
@@ -55,6 +57,11 @@ async function main(argv: string[]): Promise<number> {
   if (track === 'codec') {
     const rows = runCodecTrack(values.traces, entries);
     writeSummary(values.out, 'codec', rows.json, rows.markdown);
+    return 0;
+  }
+  if (track === 'speed') {
+    const rows = runSpeedTrack(values.traces, entries);
+    writeSummary(values.out, 'speed', rows.json, rows.markdown);
     return 0;
   }
   if (track === 'forecast') {

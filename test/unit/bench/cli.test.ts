@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,5 +27,15 @@ describe('Command: npm run bench', () => {
     const r = bench('forecast', '--method', 'prophet', '--only', 'nab-elb-requests-8c0756');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('unknown --method prophet; choose one of twin, seasonal-naive');
+  });
+
+  it('measures the twin forecaster on a trace and writes speed-summary.json', () => {
+    const out = mkdtempSync(join(tmpdir(), 'speed-'));
+    const r = bench('speed', '--only', 'nab-nyc-taxi', '--out', out);
+    expect(r.status).toBe(0);
+    const { rows } = JSON.parse(readFileSync(join(out, 'speed-summary.json'), 'utf8'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ trace: 'nab-nyc-taxi', horizon: 48 });
+    expect(rows[0].fitMs).toBeGreaterThan(rows[0].incrementalMs);
   });
 });
