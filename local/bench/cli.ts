@@ -10,6 +10,13 @@ import {
   summarizeForecast,
 } from './forecast-track.js';
 import { stderrProgress } from './progress.js';
+import {
+  runScalingPolicy,
+  SCALING_POLICIES,
+  type ScalingRun,
+  scalingMarkdown,
+  summarizeScaling,
+} from './scaling-track.js';
 import { runSpeedTrack } from './speed-track.js';
 import { loadTrace, readManifest, TraceSetError } from './trace-set.js';
 
@@ -19,6 +26,8 @@ tracks:
   forecast   every hourly origin of the scored window, p10/p50/p90 up to 24 h ahead
              --method NAME   one of: ${Object.keys(FORECAST_METHODS).join(', ')} (default: all, side by side)
              --gzip          write OUT/<id>.<method>.forecast.csv.gz instead of .csv
+  scaling    replays every load trace against the protocol's simulated fleet, per policy
+             --policy NAME   one of: ${Object.keys(SCALING_POLICIES).join(', ')} (default: all, side by side)
   codec      bytes per stored sample of the sample codec, per trace (one chunk per day)
   speed      the twin forecaster's cost: a full fit, and an incremental forecast between refits
 
@@ -37,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       traces: { type: 'string', default: 'data/traces' },
       out: { type: 'string', default: 'bench-out' },
       method: { type: 'string' },
+      policy: { type: 'string' },
       only: { type: 'string' },
       gzip: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -90,6 +100,36 @@ async function main(argv: string[]): Promise<number> {
     const markdown = `${forecastMarkdown(runs)}\nWall time: ${seconds.toFixed(1)} s\n`;
     writeSummary(values.out, 'forecast', { runs, summary: summarizeForecast(runs), seconds }, markdown);
     return runs.some((r) => !r.complete) ? 1 : 0;
+  }
+  if (track === 'scaling') {
+    const policies = values.policy ? [values.policy] : Object.keys(SCALING_POLICIES);
+    for (const p of policies) {
+      if (!SCALING_POLICIES[p])
+        throw new UsageError(
+          `unknown --policy ${p}; choose one of ${Object.keys(SCALING_POLICIES).join(', ')}`,
+        );
+    }
+    const loads = entries.filter((e) => e.kind === 'load');
+    if (loads.length === 0)
+      throw new UsageError(`no load trace in ${values.traces}: the scaling track replays load`);
+    const runs: ScalingRun[] = [];
+    const started = performance.now();
+    for (const [i, entry] of loads.entries()) {
+      const trace = loadTrace(values.traces, entry);
+      if (trace.repairs) process.stderr.write(`${entry.id}: repaired ${trace.repairs}\n`);
+      for (const p of policies) {
+        const progress = stderrProgress(`scaling [${i + 1}/${loads.length}] ${entry.id} ${p}: minutes`);
+        const run = await runScalingPolicy(trace, p, values.out, progress);
+        progress.done(
+          `breach ${run.breachMinutes} min, ${run.instanceHours.toFixed(1)} instance-hours (${run.seconds.toFixed(1)} s)`,
+        );
+        runs.push(run);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const markdown = `${scalingMarkdown(runs)}\nWall time: ${seconds.toFixed(1)} s\n`;
+    writeSummary(values.out, 'scaling', { runs, summary: summarizeScaling(runs), seconds }, markdown);
+    return 0;
   }
   throw new UsageError(`unknown track "${track}"`);
 }
