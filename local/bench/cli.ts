@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runCapacityTrack } from './capacity-track.js';
 import { runCodecTrack } from './codec-track.js';
 import {
   FORECAST_METHODS,
@@ -28,6 +29,7 @@ tracks:
              --gzip          write OUT/<id>.<method>.forecast.csv.gz instead of .csv
   scaling    replays every load trace against the protocol's simulated fleet, per policy
              --policy NAME   one of: ${Object.keys(SCALING_POLICIES).join(', ')} (default: all, side by side)
+  capacity   the capacity model on load and utilization traces recorded over the same time
   codec      bytes per stored sample of the sample codec, per trace (one chunk per day)
   speed      the twin forecaster's cost: a full fit, and an incremental forecast between refits
 
@@ -67,6 +69,11 @@ async function main(argv: string[]): Promise<number> {
   if (track === 'codec') {
     const rows = runCodecTrack(values.traces, entries);
     writeSummary(values.out, 'codec', rows.json, rows.markdown);
+    return 0;
+  }
+  if (track === 'capacity') {
+    const rows = runCapacityTrack(values.traces, entries);
+    writeSummary(values.out, 'capacity', rows.json, rows.markdown);
     return 0;
   }
   if (track === 'speed') {

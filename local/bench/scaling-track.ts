@@ -6,6 +6,7 @@ import {
   predictiveHourlyPolicy,
   targetTrackingPolicy,
 } from '../../layers/core/policy/reference.js';
+import { twinPolicy } from '../../layers/core/policy/twin-policy.js';
 import type { ScalingPolicy } from '../../layers/core/policy/types.js';
 import { MINUTE_MS } from '../../layers/core/series/grid.js';
 import { minuteDemand } from '../../layers/core/simulate/minute-demand.js';
@@ -23,6 +24,7 @@ export interface PolicyContext {
 }
 
 export const SCALING_POLICIES: Record<string, (c: PolicyContext) => ScalingPolicy> = {
+  twin: (c) => twinPolicy({ slotMinutes: Math.max(5, c.stepMinutes) }),
   'target-tracking': () => targetTrackingPolicy(),
   'predictive-hourly': () => predictiveHourlyPolicy(),
   oracle: (c) => oraclePolicy(c.demand, c.start),

@@ -38,6 +38,7 @@ class TargetTracking {
   decide(v: PolicyView): number {
     const { observed: d, capacityPerInstance: k } = v;
     const last = d.length - 1;
+    if (last < 0) return this.desired ?? v.physics.minInstances; // nothing observed yet
     const needNow = () => ceilNeed(d[last] / (k * this.o.target));
     if (this.desired === undefined) {
       this.assumedBefore = needNow();

@@ -38,6 +38,7 @@ export interface DecisionReason {
   window?: [number, number];
   reactiveFloor?: number;
   lastObservedDemand?: number;
+  targetUtilization?: number;
   model?: string;
 }
 

@@ -1,6 +1,6 @@
-import type { DecisionReason, PolicyView, ScalingPolicy } from '../policy/types.js';
-import { Fleet } from './fleet.js';
+import type { DecisionReason, ScalingPolicy } from '../policy/types.js';
 import { BREACH_EPS, DEFAULT_PHYSICS, type FleetPhysics } from './physics.js';
+import { FleetSimulation } from './simulation.js';
 import { transformDemand, type WhatIf } from './what-if.js';
 
 export interface ReplayInput {
@@ -53,24 +53,21 @@ export interface Replay {
 /** Replays demand against a simulated fleet driven by a policy, minute by minute. */
 export function replay(policy: ScalingPolicy, input: ReplayInput): Replay {
   const physics = input.physics ?? DEFAULT_PHYSICS;
-  const k = input.capacityPerInstance;
-  if (!(k > 0)) throw new RangeError(`capacityPerInstance must be positive, got ${k}`);
-  if (!(input.start >= 0 && input.start < input.demand.length))
-    throw new RangeError(`start ${input.start} must be inside the demand (0 … ${input.demand.length - 1})`);
+  const start = input.start;
+  if (!(start >= 0 && start < input.demand.length))
+    throw new RangeError(`start ${start} must be inside the demand (0 … ${input.demand.length - 1})`);
   const transforms = input.whatIf?.demand ?? [];
   const demand = transforms.length
-    ? concat(
-        input.demand.subarray(0, input.start),
-        transformDemand(input.demand.subarray(input.start), transforms),
-      )
+    ? concat(input.demand.subarray(0, start), transformDemand(input.demand.subarray(start), transforms))
     : input.demand;
-  const start = input.start;
   const n = demand.length - start;
-  const failures = byMinute(input.whatIf?.failures ?? []);
-  const warmups = new Map((input.whatIf?.warmupChanges ?? []).map((w) => [w.atMinute, w.warmupMinutes]));
-  const clampFleet = (x: number) =>
-    Math.min(physics.maxInstances, Math.max(physics.minInstances, Math.trunc(Number.isFinite(x) ? x : 0)));
-
+  const sim = new FleetSimulation({
+    start,
+    capacityPerInstance: input.capacityPerInstance,
+    physics,
+    failures: input.whatIf?.failures,
+    warmupChanges: input.whatIf?.warmupChanges,
+  });
   const tl: Timeline = {
     demand: demand.slice(start),
     desired: new Int32Array(n),
@@ -81,53 +78,17 @@ export function replay(policy: ScalingPolicy, input: ReplayInput): Replay {
     unserved: new Float64Array(n),
     reasons: input.keepReasons ? [] : undefined,
   };
-  let fleet: Fleet | undefined;
-  let previousDesired: number | undefined;
-  const view = {
-    minute: 0,
-    observed: demand.subarray(0, 0),
-    inServiceAt: (m: number) => (m >= start && m - start < n ? tl.inService[m - start] : undefined),
-    inService: 0,
-    warming: 0,
-    previousDesired,
-    capacityPerInstance: k,
-    physics,
-  };
   for (let i = 0; i < n; i++) {
-    const t = start + i;
-    const warmup = warmups.get(i);
-    if (fleet && warmup !== undefined) fleet.setWarmup(warmup);
-    for (const f of failures.get(i) ?? []) {
-      if (!fleet) break;
-      const serving = fleet.state(i).inService;
-      fleet.fail(i, f.count ?? Math.round((f.fraction ?? 0) * serving));
-    }
-    const now = fleet?.state(i) ?? { inService: 0, warming: 0 };
-    view.minute = t;
-    view.observed = demand.subarray(0, Math.max(0, t - physics.observationLagMinutes + 1));
-    view.inService = now.inService;
-    view.warming = now.warming;
-    view.previousDesired = previousDesired;
-    const decision = policy.decide(view as PolicyView);
-    const desired = clampFleet(decision.desired);
-    if (!fleet) fleet = new Fleet(desired, warmup ?? physics.warmupMinutes);
-    else fleet.scaleTo(i, desired);
-    previousDesired = desired;
-    const { inService, warming } = fleet.state(i);
-    const d = tl.demand[i];
-    tl.desired[i] = desired;
-    tl.inService[i] = inService;
-    tl.warming[i] = warming;
-    tl.utilization[i] = inService > 0 ? d / (k * inService) : d > 0 ? Infinity : 0;
-    tl.breach[i] =
-      (inService > 0 && tl.utilization[i] > physics.breachUtilization + BREACH_EPS) ||
-      (inService === 0 && d > 0)
-        ? 1
-        : 0;
-    tl.unserved[i] = Math.max(0, d - k * inService);
-    tl.reasons?.push(decision.reason);
+    const m = sim.step(demand, policy);
+    tl.desired[i] = m.desired;
+    tl.inService[i] = m.inService;
+    tl.warming[i] = m.warming;
+    tl.utilization[i] = m.utilization;
+    tl.breach[i] = m.breach ? 1 : 0;
+    tl.unserved[i] = m.unserved;
+    tl.reasons?.push(m.reason);
   }
-  return { timeline: tl, scores: scoreTimeline(tl, k, physics) };
+  return { timeline: tl, scores: scoreTimeline(tl, input.capacityPerInstance, physics) };
 }
 
 /** The protocol's scores of a timeline. */
@@ -201,11 +162,5 @@ function concat(a: Float64Array, b: Float64Array): Float64Array {
   const out = new Float64Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
-  return out;
-}
-
-function byMinute<T extends { atMinute: number }>(items: readonly T[]): Map<number, T[]> {
-  const out = new Map<number, T[]>();
-  for (const it of items) out.set(it.atMinute, [...(out.get(it.atMinute) ?? []), it]);
   return out;
 }

@@ -38,4 +38,40 @@ describe('Command: npm run bench', () => {
     expect(rows[0]).toMatchObject({ trace: 'nab-nyc-taxi', horizon: 48 });
     expect(rows[0].fitMs).toBeGreaterThan(rows[0].incrementalMs);
   });
+
+  it('replays a load trace per policy and writes one decision per scored minute', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'traces-'));
+    const rows = ['timestamp,value'];
+    for (let i = 0; i < 2 * 288; i++) {
+      const t = new Date(Date.UTC(2024, 0, 1) + i * 300_000).toISOString();
+      rows.push(`${t},${100 + 50 * Math.sin((2 * Math.PI * i) / 288)}`);
+    }
+    writeFileSync(join(dir, 'load.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      JSON.stringify([
+        { id: 'load', file: 'load.csv', kind: 'load' },
+        { id: 'cpu', file: 'load.csv', kind: 'utilization' },
+      ]),
+    );
+    const out = join(dir, 'out');
+    const r = bench('scaling', '--traces', dir, '--out', out, '--policy', 'target-tracking');
+    expect(r.status).toBe(0);
+    const decisions = readFileSync(join(out, 'load.target-tracking.decisions.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(decisions[0]).toBe('timestamp,desired');
+    expect(decisions).toHaveLength(1 + 24 * 60); // a 2-day trace scores its second day
+    expect(decisions[1]).toMatch(/^2024-01-02T00:00:00Z,\d+$/);
+    const { runs } = JSON.parse(readFileSync(join(out, 'scaling-summary.json'), 'utf8'));
+    expect(runs.map((x: { trace: string }) => x.trace)).toEqual(['load']); // utilization traces are not replayed
+  });
+
+  it('refuses an unknown policy, listing the known ones', () => {
+    const r = bench('scaling', '--policy', 'magic', '--only', 'wc98-requests-dev');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      'unknown --policy magic; choose one of twin, target-tracking, predictive-hourly, oracle',
+    );
+  });
 });

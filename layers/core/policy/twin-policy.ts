@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { DemandOutlook } from './demand-outlook.js';
+import { applyGuardrails } from './guardrails.js';
+import { type OperatingPoint, type ShadowChoice, ShadowFleets } from './shadow-fleets.js';
+import type { Decision, PolicyView, ScalingPolicy } from './types.js';
+
+export const AutoTuneSchema = z.object({
+  enabled: z.boolean().default(true),
+  halfLifeHours: z
+    .number()
+    .min(1)
+    .max(24 * 14)
+    .default(24)
+    .describe('how fast the shadow fleets forget: a minute this old counts half'),
+  everyMinutes: z.number().int().min(1).default(60).describe('how often the operating point is chosen again'),
+  budgetRatio: z
+    .number()
+    .positive()
+    .max(10)
+    .default(1)
+    .describe('cost allowed, relative to the reactive baseline on the same replayed days'),
+  baselineTargetUtilization: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.6)
+    .describe('target of the reactive target-tracking rule Twinscale replaces'),
+});
+
+export const TwinPolicySettingsSchema = z.object({
+  targetUtilization: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.8)
+    .describe('utilization the plan provisions for at the forecast quantile (before tuning)'),
+  quantile: z
+    .number()
+    .min(0.5)
+    .max(0.995)
+    .default(0.9)
+    .describe('forecast quantile of demand the plan covers (before tuning)'),
+  reactiveUtilization: z.number().gt(0).max(1).optional(),
+  spare: z.number().int().min(0).max(100).default(0).describe('instances added to the plan (before tuning)'),
+  stabilizationMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(10)
+    .describe('scale in only after the ask stayed lower for this long'),
+  maxStep: z.number().int().positive().default(400).describe('most instances added or removed per decision'),
+  minInstances: z.number().int().min(0).optional().describe('default: the fleet’s lower bound'),
+  maxInstances: z.number().int().positive().optional().describe('default: the fleet’s upper bound'),
+  slotMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .default(5)
+    .describe('the planning resolution: demand is forecast as the peak minute of each slot'),
+  autoTune: AutoTuneSchema.default(AutoTuneSchema.parse({})),
+});
+export type TwinPolicySettings = z.infer<typeof TwinPolicySettingsSchema>;
+export type TwinPolicyInput = z.input<typeof TwinPolicySettingsSchema>;
+
+const ceilNeed = (x: number) => Math.ceil(x - 1e-9);
+
+/**
+ * The planning rule at one operating point: each minute, the capacity that the forecast quantile
+ * of peak demand needs over the minutes this decision governs (from now, since removals act at
+ * once, to when instances launched at the next decision come into service), at the target
+ * utilization; then the guardrails. A point without a quantile plans on observed demand alone.
+ */
+export class Planner {
+  private readonly asks: number[] = [];
+
+  constructor(
+    private readonly s: TwinPolicySettings,
+    public point: OperatingPoint,
+  ) {}
+
+  decide(v: PolicyView, outlook: DemandOutlook): Decision {
+    const { physics, capacityPerInstance: k, minute: t, observed } = v;
+    const u = this.point.targetUtilization;
+    const reach = physics.warmupMinutes + 1;
+    if (observed.length === 0) return { desired: v.previousDesired ?? physics.minInstances };
+    const last = observed[observed.length - 1];
+    const reactiveFloor = ceilNeed(last / (k * (this.point.reactiveUtilization ?? u)));
+    const q = this.point.quantile;
+    const forecastPeak =
+      q === null ? Number.NaN : outlook.peak(outlook.originFor(observed.length), t, t + reach, q);
+    const spare = this.point.spare ?? 0;
+    const planned = (Number.isNaN(forecastPeak) ? reactiveFloor : ceilNeed(forecastPeak / (k * u))) + spare;
+    let recentAsk = 0;
+    for (const a of this.asks) recentAsk = Math.max(recentAsk, a);
+    this.asks.push(Math.max(planned, reactiveFloor));
+    if (this.asks.length > (this.point.stabilizationMinutes ?? this.s.stabilizationMinutes))
+      this.asks.shift();
+    const { desired, boundBy } = applyGuardrails({
+      planned,
+      reactiveFloor,
+      recentAsk,
+      previous: v.previousDesired,
+      maxStep: this.s.maxStep,
+      minInstances: this.s.minInstances ?? physics.minInstances,
+      maxInstances: this.s.maxInstances ?? physics.maxInstances,
+    });
+    return {
+      desired,
+      reason: {
+        boundBy,
+        planned,
+        forecastPeak,
+        quantile: q ?? undefined,
+        targetUtilization: u,
+        window: [0, reach],
+        reactiveFloor,
+        lastObservedDemand: last,
+        model: q === null ? 'reactive' : outlook.model,
+      },
+    };
+  }
+}
+
+/**
+ * The `twin` policy: the planner above, at the operating point (target utilization, quantile)
+ * that does best on the twin's shadow fleets: the fewest recent breach minutes within the cost
+ * budget of the reactive rule it replaces. Shadows start from the last few half-lives of
+ * history, with the forecasts the twin would have made then.
+ */
+export function twinPolicy(
+  settings: TwinPolicyInput = {},
+): ScalingPolicy & { choice: () => ShadowChoice | undefined } {
+  const s = TwinPolicySettingsSchema.parse(settings);
+  const planner = new Planner(s, {
+    targetUtilization: s.targetUtilization,
+    quantile: s.quantile,
+    spare: s.spare,
+    reactiveUtilization: s.reactiveUtilization,
+    stabilizationMinutes: s.stabilizationMinutes,
+  });
+  const tune = s.autoTune;
+  let outlook: DemandOutlook | undefined;
+  let shadows: ShadowFleets | undefined;
+  let choice: ShadowChoice | undefined;
+  let chosenAt = Number.NEGATIVE_INFINITY;
+  return {
+    name: 'twin',
+    choice: () => choice,
+    decide(v) {
+      if (!outlook) {
+        const reach = v.physics.observationLagMinutes + v.physics.warmupMinutes + 1;
+        const history = tune.enabled ? Math.min(v.observed.length, 3 * tune.halfLifeHours * 60) : 0;
+        outlook = new DemandOutlook(
+          s.slotMinutes,
+          Math.ceil(reach / s.slotMinutes) + 1,
+          Math.ceil(history / s.slotMinutes) + 1,
+        );
+        if (tune.enabled) {
+          const o = outlook;
+          shadows = new ShadowFleets(
+            {
+              // a shadow's first decision must see a minute
+              start: Math.max(v.physics.observationLagMinutes, v.observed.length - history),
+              capacityPerInstance: v.capacityPerInstance,
+              physics: v.physics,
+              halfLifeMinutes: tune.halfLifeHours * 60,
+              baselineTargetUtilization: tune.baselineTargetUtilization,
+            },
+            (point) => {
+              const p = new Planner(s, point);
+              return { name: 'shadow', decide: (view) => p.decide(view, o) };
+            },
+          );
+        }
+      }
+      outlook.observe(v.observed);
+      if (shadows) {
+        shadows.advance(v.observed);
+        if (v.minute - chosenAt >= tune.everyMinutes && v.observed.length >= 720) {
+          choice = shadows.choose(tune.budgetRatio);
+          planner.point = choice.chosen;
+          chosenAt = v.minute;
+        }
+      }
+      return planner.decide(v, outlook);
+    },
+  };
+}
