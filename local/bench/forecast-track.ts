@@ -6,7 +6,7 @@ import { seasonalNaiveForecaster } from '../../layers/core/forecast/seasonal-nai
 import { TwinForecaster } from '../../layers/core/forecast/twin/index.js';
 import type { Forecaster } from '../../layers/core/forecast/types.js';
 import type { Progress } from './progress.js';
-import type { LoadedTrace } from './trace-set.js';
+import { isoTime, type LoadedTrace } from './trace-set.js';
 
 export const FORECAST_METHODS: Record<string, () => Forecaster> = {
   twin: () => new TwinForecaster(),
@@ -25,7 +25,6 @@ export interface ForecastRun extends TrackScores {
 // Seven significant digits in the CSV; the scores are computed from the same rounded numbers,
 // so they agree with the referee's reading of the file.
 const round = (v: number) => Number(v.toPrecision(7));
-const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
 
 export async function runForecastMethod(
   trace: LoadedTrace,
@@ -60,10 +59,10 @@ export async function runForecastMethod(
     const p50 = f.p50.map(round);
     const p90 = f.p90.map(round);
     scorer.addOrigin(o, p10, p50, p90);
-    const originIso = iso(grid.t0 + o * grid.stepMs);
+    const originIso = isoTime(grid.t0 + o * grid.stepMs);
     const rows: string[] = [];
     for (let h = 0; h < horizon; h++) {
-      rows.push(`${originIso},${iso(grid.t0 + (o + h) * grid.stepMs)},${p10[h]},${p50[h]},${p90[h]}\n`);
+      rows.push(`${originIso},${isoTime(grid.t0 + (o + h) * grid.stepMs)},${p10[h]},${p50[h]},${p90[h]}\n`);
     }
     if (!out.write(rows.join(''))) await new Promise<void>((r) => out.once('drain', () => r()));
     progress.tick(k + 1, origins.length);

@@ -14,7 +14,7 @@ import { DEFAULT_PHYSICS } from '../../layers/core/simulate/physics.js';
 import { replay, type ScalingScores } from '../../layers/core/simulate/replay.js';
 import { quantileSorted } from '../../layers/core/stats.js';
 import type { Progress } from './progress.js';
-import type { LoadedTrace } from './trace-set.js';
+import { isoTime, type LoadedTrace, TraceSetError } from './trace-set.js';
 
 /** What a benchmark policy is built from: the replay's demand and where scoring starts. */
 export interface PolicyContext {
@@ -32,11 +32,23 @@ export const SCALING_POLICIES: Record<string, (c: PolicyContext) => ScalingPolic
 
 /** The protocol's fleet for a trace: instance capacity k = p99 of observed per-minute demand / 40. */
 export function protocolFleet(trace: LoadedTrace) {
-  const { demand, observed, t0 } = minuteDemand(trace.grid);
+  const { id, file } = trace.entry;
+  let window: ReturnType<typeof scoringWindow>;
+  let perMinute: ReturnType<typeof minuteDemand>;
+  try {
+    window = scoringWindow(trace.grid);
+    perMinute = minuteDemand(trace.grid);
+  } catch (e) {
+    if (e instanceof RangeError) throw new TraceSetError(`${file} (trace ${id}): ${e.message}`);
+    throw e;
+  }
+  const { demand, observed, t0 } = perMinute;
   const seen = demand.filter((_, m) => observed[m] === 1).sort();
   const k = quantileSorted(seen, 0.99) / 40;
-  if (!(k > 0)) throw new RangeError(`p99 demand of ${trace.entry.id} is ${k * 40}: no capacity unit`);
-  const window = scoringWindow(trace.grid);
+  if (!(k > 0))
+    throw new TraceSetError(
+      `${file} (trace ${id}): p99 demand is ${k * 40}, so no instance capacity can be set`,
+    );
   const start = (window.scoreStart * trace.grid.stepMs) / MINUTE_MS;
   return { demand, t0, k, start, stepMinutes: trace.grid.stepMs / MINUTE_MS };
 }
@@ -48,8 +60,6 @@ export interface ScalingRun extends ScalingScores {
   file: string;
   seconds: number;
 }
-
-const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
 
 export async function runScalingPolicy(
   trace: LoadedTrace,
@@ -72,7 +82,7 @@ export async function runScalingPolicy(
   out.write('timestamp,desired\n');
   const rows: string[] = [];
   for (let i = 0; i < timeline.desired.length; i++) {
-    rows.push(`${iso(fleet.t0 + (fleet.start + i) * MINUTE_MS)},${timeline.desired[i]}\n`);
+    rows.push(`${isoTime(fleet.t0 + (fleet.start + i) * MINUTE_MS)},${timeline.desired[i]}\n`);
     if (rows.length === 10_000) {
       if (!out.write(rows.join(''))) await new Promise<void>((r) => out.once('drain', () => r()));
       rows.length = 0;

@@ -24,6 +24,9 @@ export interface LoadedTrace {
   repairs: string;
 }
 
+/** A timestamp as the benchmark's CSVs write it: ISO 8601, whole seconds. */
+export const isoTime = (t: number): string => new Date(t).toISOString().replace('.000Z', 'Z');
+
 /** A benchmark input problem the user must fix: the message says which file and what. */
 export class TraceSetError extends Error {
   override readonly name = 'TraceSetError';

@@ -1,3 +1,4 @@
+import { instancesFor } from '../simulate/physics.js';
 import { feasibleOracle, oracleNeed } from '../simulate/replay.js';
 import type { Decision, PolicyView, ScalingPolicy } from './types.js';
 
@@ -23,8 +24,6 @@ export const TARGET_TRACKING_DEFAULTS: TargetTrackingOptions = {
   scaleInRatio: 0.9,
 };
 
-const ceilNeed = (x: number) => Math.ceil(x - 1e-9);
-
 /**
  * EC2 Auto Scaling target tracking, emulated: its utilization is observed on its own fleet, and
  * before the replay it assumes the fleet the first observed demand needs at the target.
@@ -39,7 +38,7 @@ class TargetTracking {
     const { observed: d, capacityPerInstance: k } = v;
     const last = d.length - 1;
     if (last < 0) return this.desired ?? v.physics.minInstances; // nothing observed yet
-    const needNow = () => ceilNeed(d[last] / (k * this.o.target));
+    const needNow = () => instancesFor(d[last], k, this.o.target);
     if (this.desired === undefined) {
       this.assumedBefore = needNow();
       this.desired = this.assumedBefore;
@@ -109,7 +108,7 @@ function hourFloor(v: PolicyView, hourStart: number, o: PredictiveHourlyOptions)
     sum += s / 60;
     days++;
   }
-  return days > 0 ? ceilNeed(sum / days / (v.capacityPerInstance * o.target)) : 0;
+  return days > 0 ? instancesFor(sum / days, v.capacityPerInstance, o.target) : 0;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instancesFor } from '../simulate/physics.js';
 import { DemandOutlook } from './demand-outlook.js';
 import { applyGuardrails } from './guardrails.js';
 import { type OperatingPoint, type ShadowChoice, ShadowFleets } from './shadow-fleets.js';
@@ -64,8 +65,6 @@ export const TwinPolicySettingsSchema = z.object({
 export type TwinPolicySettings = z.infer<typeof TwinPolicySettingsSchema>;
 export type TwinPolicyInput = z.input<typeof TwinPolicySettingsSchema>;
 
-const ceilNeed = (x: number) => Math.ceil(x - 1e-9);
-
 /**
  * The planning rule at one operating point: each minute, the capacity that the forecast quantile
  * of peak demand needs over the minutes this decision governs (from now, since removals act at
@@ -86,12 +85,12 @@ export class Planner {
     const reach = physics.warmupMinutes + 1;
     if (observed.length === 0) return { desired: v.previousDesired ?? physics.minInstances };
     const last = observed[observed.length - 1];
-    const reactiveFloor = ceilNeed(last / (k * (this.point.reactiveUtilization ?? u)));
+    const reactiveFloor = instancesFor(last, k, this.point.reactiveUtilization ?? u);
     const q = this.point.quantile;
     const forecastPeak =
       q === null ? Number.NaN : outlook.peak(outlook.originFor(observed.length), t, t + reach, q);
     const spare = this.point.spare ?? 0;
-    const planned = (Number.isNaN(forecastPeak) ? reactiveFloor : ceilNeed(forecastPeak / (k * u))) + spare;
+    const planned = (Number.isNaN(forecastPeak) ? reactiveFloor : instancesFor(forecastPeak, k, u)) + spare;
     let recentAsk = 0;
     for (const a of this.asks) recentAsk = Math.max(recentAsk, a);
     this.asks.push(Math.max(planned, reactiveFloor));

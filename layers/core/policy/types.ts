@@ -21,14 +21,7 @@ export interface PolicyView {
 /** Why a decision is what it is: the inputs, and which rule set the final number. */
 export interface DecisionReason {
   /** The rule that set the final value: the forecast plan or the guardrail that bound it. */
-  boundBy:
-    | 'plan'
-    | 'reactive-floor'
-    | 'stabilization'
-    | 'max-step'
-    | 'min-instances'
-    | 'max-instances'
-    | 'rule';
+  boundBy: 'plan' | 'reactive-floor' | 'stabilization' | 'max-step' | 'min-instances' | 'max-instances';
   /** Capacity the forecast asked for before the guardrails. */
   planned?: number;
   /** Demand per minute the plan provisioned for (the forecast quantile's peak over the window). */

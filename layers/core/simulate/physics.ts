@@ -39,3 +39,7 @@ export const DEFAULT_PHYSICS: FleetPhysics = FleetPhysicsSchema.parse({});
 
 /** Utilization above this counts as a breach even with float noise (the referee's tolerance). */
 export const BREACH_EPS = 1e-9;
+
+/** Instances that serve `demand` at `utilization` of capacity k: rounded up, float noise forgiven. */
+export const instancesFor = (demand: number, k: number, utilization: number): number =>
+  Math.ceil(demand / (k * utilization) - BREACH_EPS);

@@ -1,5 +1,5 @@
 import type { DecisionReason, ScalingPolicy } from '../policy/types.js';
-import { BREACH_EPS, DEFAULT_PHYSICS, type FleetPhysics } from './physics.js';
+import { BREACH_EPS, DEFAULT_PHYSICS, type FleetPhysics, instancesFor } from './physics.js';
 import { FleetSimulation } from './simulation.js';
 import { transformDemand, type WhatIf } from './what-if.js';
 
@@ -143,7 +143,7 @@ export function oracleNeed(
 ): Int32Array {
   const out = new Int32Array(demand.length);
   for (let i = 0; i < demand.length; i++) {
-    const n = Math.max(1, Math.ceil(demand[i] / (physics.breachUtilization * k) - BREACH_EPS));
+    const n = Math.max(1, instancesFor(demand[i], k, physics.breachUtilization));
     out[i] = Math.min(physics.maxInstances, Math.max(physics.minInstances, n));
   }
   return out;
