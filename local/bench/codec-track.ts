@@ -1,5 +1,5 @@
 import { codecModeOf, decodeSamples, encodeSamples } from '../../layers/core/series/codec.js';
-import { DAY_MS } from '../../layers/core/series/grid.js';
+import { splitByDay } from '../../layers/core/series/merge.js';
 import type { Sample } from '../../layers/core/series/read-trace.js';
 import { median } from '../../layers/core/stats.js';
 import { loadTrace, type ManifestEntry } from './trace-set.js';
@@ -17,14 +17,11 @@ interface CodecRow {
 export function runCodecTrack(dir: string, entries: ManifestEntry[]) {
   const rows: CodecRow[] = entries.map((entry) => {
     const { grid } = loadTrace(dir, entry);
-    const days = new Map<number, Sample[]>();
+    const samples0: Sample[] = [];
     grid.values.forEach((v, i) => {
-      if (Number.isNaN(v)) return;
-      const t = grid.t0 + i * grid.stepMs;
-      const day = Math.floor(t / DAY_MS);
-      if (!days.has(day)) days.set(day, []);
-      days.get(day)?.push({ t, v });
+      if (!Number.isNaN(v)) samples0.push({ t: grid.t0 + i * grid.stepMs, v });
     });
+    const days = splitByDay(samples0);
     let bytes = 0;
     let samples = 0;
     let decimal = 0;

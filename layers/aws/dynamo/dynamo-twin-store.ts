@@ -1,0 +1,396 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  type NativeAttributeValue,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { decodeSamples, encodeSamples } from '../../core/series/codec.js';
+import { DAY_MS } from '../../core/series/grid.js';
+import { dayOf, mergeSamples, splitByDay } from '../../core/series/merge.js';
+import type { Sample } from '../../core/series/read-trace.js';
+import { RECORD_SCHEMAS, type RecordKind, type RecordOf } from '../../core/store/records.js';
+import {
+  type AppendResult,
+  type CollectionStatus,
+  type Page,
+  type PageRequest,
+  StoreInputError,
+  TwinConflictError,
+  TwinExistsError,
+  TwinNotFoundError,
+  type TwinStore,
+} from '../../core/store/twin-store.js';
+import {
+  type Twin,
+  TwinIdSchema,
+  type TwinInput,
+  TwinInputSchema,
+  type TwinPatch,
+  TwinPatchSchema,
+  TwinSchema,
+} from '../../core/twin/twin.js';
+import { keys, TABLE } from './table.js';
+
+export const DynamoTwinStoreSettingsSchema = z.object({
+  tableName: z.string().min(3),
+  retentionDays: z
+    .number()
+    .int()
+    .min(30, 'retentionDays: at least 30 (a month of history feeds the daily and weekly patterns)')
+    .max(3650)
+    .default(35),
+  /** Attempts at a chunk write that keeps losing races before giving up. */
+  maxChunkAttempts: z.number().int().min(1).max(100).default(20),
+});
+export type DynamoTwinStoreSettings = z.input<typeof DynamoTwinStoreSettingsSchema>;
+
+/** Largest encoded chunk accepted: a quarter of DynamoDB's 400 KB item limit. */
+export const MAX_CHUNK_BYTES = 100 * 1024;
+const MAX_RECORD_BYTES = 300 * 1024;
+const SECOND = 1000;
+
+const PageLimitSchema = z.number().int().min(1).max(100).default(50);
+
+/** The TwinStore on one DynamoDB table (keys: table.ts). */
+export class DynamoTwinStore implements TwinStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly s: z.infer<typeof DynamoTwinStoreSettingsSchema>;
+
+  constructor(
+    client: DynamoDBClient,
+    settings: DynamoTwinStoreSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.s = DynamoTwinStoreSettingsSchema.parse(settings);
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  // ---- twins
+
+  async createTwin(input: TwinInput): Promise<Twin> {
+    const parsed = parseInput(TwinInputSchema, input, 'twin');
+    const at = new Date(this.now()).toISOString();
+    const twin: Twin = { ...parsed, version: 1, createdAt: at, updatedAt: at };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.s.tableName,
+          Item: this.twinItem(twin),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) throw new TwinExistsError(twin.id);
+      throw e;
+    }
+    return twin;
+  }
+
+  async getTwin(id: string): Promise<Twin | undefined> {
+    const r = await this.doc.send(
+      new GetCommand({ TableName: this.s.tableName, Key: keys.twin(checkId(id)), ConsistentRead: true }),
+    );
+    return r.Item ? TwinSchema.parse(JSON.parse(r.Item.twin)) : undefined;
+  }
+
+  async listTwins(page: PageRequest = {}): Promise<Page<Twin>> {
+    const r = await this.query(
+      {
+        IndexName: TABLE.listIndex,
+        KeyConditionExpression: '#p = :p',
+        ExpressionAttributeNames: { '#p': TABLE.listPartitionKey },
+        ExpressionAttributeValues: { ':p': keys.twinListPartition },
+      },
+      page,
+    );
+    return { ...r, items: r.items.map((i) => TwinSchema.parse(JSON.parse(i.twin))) };
+  }
+
+  async updateTwin(id: string, expectedVersion: number, patch: TwinPatch): Promise<Twin> {
+    const changes = parseInput(TwinPatchSchema, patch, 'patch');
+    const current = await this.getTwin(id);
+    if (!current) throw new TwinNotFoundError(id);
+    if (current.version !== expectedVersion)
+      throw new TwinConflictError(id, expectedVersion, current.version);
+    const next: Twin = {
+      ...current,
+      ...changes,
+      version: expectedVersion + 1,
+      updatedAt: new Date(this.now()).toISOString(),
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.s.tableName,
+          Item: this.twinItem(next),
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': expectedVersion },
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException)
+        throw new TwinConflictError(id, expectedVersion, (await this.getTwin(id))?.version);
+      throw e;
+    }
+    return next;
+  }
+
+  async deleteTwin(id: string): Promise<boolean> {
+    // The twin item goes first, so a crash part-way leaves no half-deleted twin in listings;
+    // a rerun sweeps what is left.
+    const r = await this.doc.send(
+      new DeleteCommand({
+        TableName: this.s.tableName,
+        Key: keys.twin(checkId(id)),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    let cursor: string | undefined;
+    do {
+      const page = await this.query(
+        {
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.twin(id).pk },
+          ProjectionExpression: 'pk, sk',
+        },
+        { limit: 25, cursor },
+      );
+      await this.deleteKeys(page.items.map((i) => ({ pk: i.pk, sk: i.sk })));
+      cursor = page.cursor;
+    } while (cursor);
+    return r.Attributes !== undefined;
+  }
+
+  private twinItem(t: Twin) {
+    return {
+      ...keys.twin(t.id),
+      [TABLE.listPartitionKey]: keys.twinListPartition,
+      [TABLE.listSortKey]: t.id,
+      version: t.version,
+      twin: JSON.stringify(t),
+    };
+  }
+
+  // ---- samples
+
+  async appendSamples(twinId: string, metric: string, samples: readonly Sample[]): Promise<AppendResult> {
+    checkId(twinId);
+    for (const [i, s] of samples.entries())
+      if (!Number.isFinite(s.t) || !Number.isFinite(s.v))
+        throw new StoreInputError(`samples[${i}]: t and v must be finite numbers, got t=${s.t} v=${s.v}`);
+    const total: AppendResult = { added: 0, revised: 0, retries: 0 };
+    for (const [day, daySamples] of splitByDay(samples)) {
+      const r = await this.appendToChunk(twinId, metric, day, daySamples);
+      total.added += r.added;
+      total.revised += r.revised;
+      total.retries += r.retries;
+    }
+    return total;
+  }
+
+  /** Read, merge, write back on the version read; a lost race rereads and merges again. */
+  private async appendToChunk(twinId: string, metric: string, day: string, incoming: Sample[]) {
+    const key = keys.chunk(twinId, metric, day);
+    for (let attempt = 0; attempt < this.s.maxChunkAttempts; attempt++) {
+      const r = await this.doc.send(
+        new GetCommand({ TableName: this.s.tableName, Key: key, ConsistentRead: true }),
+      );
+      const version: number | undefined = r.Item?.version;
+      const stored = r.Item ? decodeSamples(r.Item.data) : [];
+      const merged = mergeSamples(stored, incoming);
+      if (merged.added + merged.revised === 0) return { added: 0, revised: 0, retries: attempt };
+      const data = encodeSamples(merged.samples);
+      if (data.length > MAX_CHUNK_BYTES)
+        throw new StoreInputError(
+          `samples for ${twinId}/${metric} on ${day}: the day's chunk would take ${data.length} bytes ` +
+            `(limit ${MAX_CHUNK_BYTES}); store at most one sample per minute`,
+        );
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.s.tableName,
+            Item: {
+              ...key,
+              data,
+              count: merged.samples.length,
+              version: (version ?? 0) + 1,
+              [TABLE.ttlAttribute]: this.expiry(Date.parse(day) + DAY_MS),
+            },
+            ...(version === undefined
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': version } }),
+          }),
+        );
+        return { added: merged.added, revised: merged.revised, retries: attempt };
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+        await sleep(Math.random() * 5 * (attempt + 1));
+      }
+    }
+    throw new Error(
+      `chunk ${twinId}/${metric}/${day}: still losing write races after ${this.s.maxChunkAttempts} attempts`,
+    );
+  }
+
+  async readSamples(twinId: string, metric: string, from: number, to: number): Promise<Sample[]> {
+    checkId(twinId);
+    if (!(from < to)) return [];
+    const prefix = keys.chunkPrefix(metric);
+    const out: Sample[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.query(
+        {
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: {
+            ':pk': keys.twin(twinId).pk,
+            ':a': prefix + dayOf(from),
+            ':b': prefix + dayOf(to - 1),
+          },
+          ConsistentRead: true,
+        },
+        { limit: 100, cursor },
+      );
+      for (const item of page.items)
+        for (const s of decodeSamples(item.data)) if (s.t >= from && s.t < to) out.push(s);
+      cursor = page.cursor;
+    } while (cursor);
+    return out;
+  }
+
+  // ---- records
+
+  async putRecord<K extends RecordKind>(twinId: string, kind: K, record: RecordOf<K>): Promise<void> {
+    checkId(twinId);
+    const r = parseInput(RECORD_SCHEMAS[kind], record, kind) as RecordOf<K>;
+    const doc = JSON.stringify(r);
+    if (doc.length > MAX_RECORD_BYTES)
+      throw new StoreInputError(
+        `${kind} ${r.id}: ${doc.length} bytes, over the ${MAX_RECORD_BYTES}-byte limit`,
+      );
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.s.tableName,
+          Item: {
+            pk: keys.twin(twinId).pk,
+            sk: keys.record(kind, r.at, r.id),
+            doc,
+            [TABLE.ttlAttribute]: this.expiry(Date.parse(r.at)),
+          },
+          // a retried write of the same record stores it once
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
+  async listRecords<K extends RecordKind>(
+    twinId: string,
+    kind: K,
+    page: PageRequest = {},
+  ): Promise<Page<RecordOf<K>>> {
+    checkId(twinId);
+    const r = await this.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :k)',
+        ExpressionAttributeValues: { ':pk': keys.twin(twinId).pk, ':k': keys.recordPrefix(kind) },
+        ScanIndexForward: false,
+      },
+      page,
+    );
+    return { ...r, items: r.items.map((i) => RECORD_SCHEMAS[kind].parse(JSON.parse(i.doc)) as RecordOf<K>) };
+  }
+
+  // ---- collection status
+
+  async getCollectionStatus(twinId: string): Promise<CollectionStatus | undefined> {
+    const r = await this.doc.send(
+      new GetCommand({
+        TableName: this.s.tableName,
+        Key: keys.collection(checkId(twinId)),
+        ConsistentRead: true,
+      }),
+    );
+    return r.Item ? (JSON.parse(r.Item.doc) as CollectionStatus) : undefined;
+  }
+
+  async putCollectionStatus(status: CollectionStatus): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.s.tableName,
+        Item: { ...keys.collection(checkId(status.twinId)), doc: JSON.stringify(status) },
+      }),
+    );
+  }
+
+  // ---- helpers
+
+  private expiry(fromMs: number): number {
+    return Math.floor((fromMs + this.s.retentionDays * DAY_MS) / SECOND);
+  }
+
+  private async query(
+    input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>,
+    page: PageRequest,
+  ): Promise<{ items: Record<string, NativeAttributeValue>[]; cursor?: string }> {
+    const limit = PageLimitSchema.safeParse(page.limit);
+    if (!limit.success) throw new StoreInputError(`limit: a whole number from 1 to 100, got ${page.limit}`);
+    const r = await this.doc.send(
+      new QueryCommand({
+        ...input,
+        TableName: this.s.tableName,
+        Limit: limit.data,
+        ExclusiveStartKey: page.cursor ? decodeCursor(page.cursor) : undefined,
+      }),
+    );
+    return {
+      items: r.Items ?? [],
+      cursor: r.LastEvaluatedKey ? encodeCursor(r.LastEvaluatedKey) : undefined,
+    };
+  }
+
+  private async deleteKeys(keyList: { pk: string; sk: string }[]): Promise<void> {
+    let pending = keyList.map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt) * Math.random());
+      const r = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.s.tableName]: pending } }));
+      pending = (r.UnprocessedItems?.[this.s.tableName] ?? []) as typeof pending;
+    }
+  }
+}
+
+function checkId(id: string): string {
+  const r = TwinIdSchema.safeParse(id);
+  if (!r.success) throw new StoreInputError(`twin id "${id}": ${r.error.issues[0].message}`);
+  return id;
+}
+
+function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = issue.path.length ? `${what}.${issue.path.join('.')}` : what;
+  throw new StoreInputError(`${path}: ${issue.message}`);
+}
+
+const encodeCursor = (key: Record<string, unknown>): string =>
+  Buffer.from(JSON.stringify(key)).toString('base64url');
+
+function decodeCursor(cursor: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (key && typeof key === 'object' && typeof key.pk === 'string') return key;
+  } catch {}
+  throw new StoreInputError('cursor: not one this store returned; start again without a cursor');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,83 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+
+/**
+ * The one table's shape, shared by the CDK stack, the local runtime and the tests.
+ *
+ * | item | pk | sk |
+ * | --- | --- | --- |
+ * | twin | `TWIN#<id>` | `#TWIN` (and gsi1pk `TWIN`, gsi1sk `<id>`, for listing) |
+ * | collection status | `TWIN#<id>` | `#COLLECTION` |
+ * | series chunk | `TWIN#<id>` | `SERIES#<metric>#<yyyy-mm-dd>` |
+ * | record | `TWIN#<id>` | `<KIND>#<at ISO>#<record id>` (newest first = reverse sort) |
+ *
+ * Everything of a twin shares its partition, so deleting a twin is one query, and reading a
+ * metric's range is one query on the sort key's day order.
+ */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  listIndex: 'gsi1',
+  listPartitionKey: 'gsi1pk',
+  listSortKey: 'gsi1sk',
+  ttlAttribute: 'expiresAt',
+} as const;
+
+export const keys = {
+  twin: (id: string) => ({ pk: `TWIN#${id}`, sk: '#TWIN' }),
+  collection: (id: string) => ({ pk: `TWIN#${id}`, sk: '#COLLECTION' }),
+  chunk: (id: string, metric: string, day: string) => ({ pk: `TWIN#${id}`, sk: `SERIES#${metric}#${day}` }),
+  chunkPrefix: (metric: string) => `SERIES#${metric}#`,
+  record: (kind: string, at: string, recordId: string) => `${kind.toUpperCase()}#${at}#${recordId}`,
+  recordPrefix: (kind: string) => `${kind.toUpperCase()}#`,
+  twinListPartition: 'TWIN',
+};
+
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE.sortKey, AttributeType: 'S' },
+      { AttributeName: TABLE.listPartitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE.listSortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: TABLE.listIndex,
+        KeySchema: [
+          { AttributeName: TABLE.listPartitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.listSortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
+/**
+ * Creates the table (locally and in tests; in AWS the CDK stack does). dynalite has no TTL
+ * API: there the expiry attribute is written all the same, and nothing expires.
+ */
+export async function createTwinTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      }),
+    );
+  } catch (e) {
+    if ((e as Error).name !== 'UnknownOperationException') throw e;
+  }
+}

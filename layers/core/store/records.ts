@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/**
+ * What the twin writes besides its samples. Every record has an id (idempotency: writing the
+ * same id twice stores it once) and a time `at` (ISO 8601), by which records are listed.
+ */
+const RecordBase = z.object({
+  id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'record id: 1–128 of A–Z a–z 0–9 . _ : -'),
+  at: z.iso.datetime(),
+});
+
+export const ForecastRecordSchema = RecordBase.extend({
+  metric: z.string(),
+  model: z.string(),
+  points: z.array(z.object({ t: z.number(), p10: z.number(), p50: z.number(), p90: z.number() })),
+});
+
+export const DecisionRecordSchema = RecordBase.extend({
+  desired: z.number().int().min(0),
+  previous: z.number().int().min(0).optional(),
+  /** Why: inputs, quantile, the guardrail that bound it (policy/types.ts DecisionReason). */
+  reason: z.record(z.string(), z.unknown()),
+  action: z.enum(['none', 'recorded-only', 'scaled']),
+  result: z.string().optional(),
+});
+
+export const ScenarioRecordSchema = RecordBase.extend({
+  input: z.record(z.string(), z.unknown()),
+  result: z.record(z.string(), z.unknown()),
+});
+
+export const OptimizationRecordSchema = ScenarioRecordSchema;
+
+export const ViolationRecordSchema = RecordBase.extend({
+  rule: z.string(),
+  severity: z.enum(['low', 'medium', 'high', 'critical']),
+  message: z.string(),
+});
+
+export const RECORD_SCHEMAS = {
+  forecast: ForecastRecordSchema,
+  decision: DecisionRecordSchema,
+  scenario: ScenarioRecordSchema,
+  optimization: OptimizationRecordSchema,
+  violation: ViolationRecordSchema,
+} as const;
+export type RecordKind = keyof typeof RECORD_SCHEMAS;
+export type RecordOf<K extends RecordKind> = z.infer<(typeof RECORD_SCHEMAS)[K]>;

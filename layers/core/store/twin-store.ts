@@ -1,0 +1,95 @@
+import type { Sample } from '../series/read-trace.js';
+import type { Twin, TwinInput, TwinPatch } from '../twin/twin.js';
+import type { RecordKind, RecordOf } from './records.js';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  cursor?: string;
+}
+
+export interface PageRequest {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface AppendResult {
+  /** Samples at a time not stored before. */
+  added: number;
+  /** Stored samples whose value changed. */
+  revised: number;
+  /** Chunk writes that lost a race and were redone. */
+  retries: number;
+}
+
+/** The collector's progress and health for one twin, kept apart from the twin (no version churn). */
+export interface CollectionStatus {
+  twinId: string;
+  /** Samples up to this time (ms) are collected. */
+  collectedThrough?: number;
+  lastError?: string;
+  lastErrorAt?: string;
+  consecutiveFailures: number;
+}
+
+/**
+ * The twin's memory (ARCHITECTURE.md, "Data model"). Core depends on this port; `layers/aws`
+ * implements it on DynamoDB. Every write is safe to retry.
+ */
+export interface TwinStore {
+  createTwin(input: TwinInput): Promise<Twin>;
+  getTwin(id: string): Promise<Twin | undefined>;
+  listTwins(page?: PageRequest): Promise<Page<Twin>>;
+  /** Optimistic locking: throws TwinConflictError unless the stored version is `expectedVersion`. */
+  updateTwin(id: string, expectedVersion: number, patch: TwinPatch): Promise<Twin>;
+  /** Removes the twin and everything stored for it; safe to rerun. False if there was no twin. */
+  deleteTwin(id: string): Promise<boolean>;
+
+  /** Idempotent: a sample already stored, or a batch written twice, changes nothing. */
+  appendSamples(twinId: string, metric: string, samples: readonly Sample[]): Promise<AppendResult>;
+  /** Samples with from ≤ t < to, in time order. */
+  readSamples(twinId: string, metric: string, from: number, to: number): Promise<Sample[]>;
+
+  putRecord<K extends RecordKind>(twinId: string, kind: K, record: RecordOf<K>): Promise<void>;
+  /** Newest first. */
+  listRecords<K extends RecordKind>(twinId: string, kind: K, page?: PageRequest): Promise<Page<RecordOf<K>>>;
+
+  getCollectionStatus(twinId: string): Promise<CollectionStatus | undefined>;
+  putCollectionStatus(status: CollectionStatus): Promise<void>;
+}
+
+export class TwinNotFoundError extends Error {
+  constructor(readonly twinId: string) {
+    super(`twin "${twinId}" does not exist`);
+    this.name = 'TwinNotFoundError';
+  }
+}
+
+export class TwinExistsError extends Error {
+  constructor(readonly twinId: string) {
+    super(`twin "${twinId}" already exists: update it, or choose another id`);
+    this.name = 'TwinExistsError';
+  }
+}
+
+export class TwinConflictError extends Error {
+  constructor(
+    readonly twinId: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number | undefined,
+  ) {
+    super(
+      `twin "${twinId}" changed since version ${expectedVersion} (now ${actualVersion ?? 'deleted'}): ` +
+        'read it again and reapply your change',
+    );
+    this.name = 'TwinConflictError';
+  }
+}
+
+/** A bad argument to the store: names the field and what would be accepted. */
+export class StoreInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreInputError';
+  }
+}
