@@ -1,0 +1,165 @@
+import { type AutoScalingClient, paginateDescribeAutoScalingGroups } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeServicesCommand,
+  type ECSClient,
+  paginateListClusters,
+  paginateListServices,
+} from '@aws-sdk/client-ecs';
+import {
+  DescribeTargetGroupsCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { TwinExistsError, type TwinStore } from '../core/store/twin-store.js';
+import type { MetricQuery, TwinInput } from '../core/twin/twin.js';
+
+/** The tag that puts a group or service under Twinscale. */
+export const MANAGED_TAG = { key: 'twinscale:managed', value: 'true' } as const;
+
+export interface DiscoveryClients {
+  autoScaling: AutoScalingClient;
+  ecs: ECSClient;
+  elbv2: ElasticLoadBalancingV2Client;
+}
+
+/**
+ * Twins for every EC2 Auto Scaling group and ECS service tagged `twinscale:managed=true`: CPU
+ * utilization always, and the request count of each attached load balancer target group (the
+ * load the planner forecasts). New twins start in forecast-only mode (the store's default).
+ */
+export async function discoverTwins(c: DiscoveryClients): Promise<TwinInput[]> {
+  const found: TwinInput[] = [];
+  const filter = [{ Name: `tag:${MANAGED_TAG.key}`, Values: [MANAGED_TAG.value] }];
+  for await (const page of paginateDescribeAutoScalingGroups(
+    { client: c.autoScaling },
+    { Filters: filter },
+  )) {
+    for (const g of page.AutoScalingGroups ?? []) {
+      const name = g.AutoScalingGroupName ?? '';
+      const tagged = (g.Tags ?? []).some((t) => t.Key === MANAGED_TAG.key && t.Value === MANAGED_TAG.value);
+      if (!name || !tagged) continue;
+      found.push({
+        id: twinIdFor('asg', name),
+        target: { kind: 'asg', autoScalingGroupName: name },
+        source: 'discovered',
+        metrics: [
+          cpu('AWS/EC2', [{ name: 'AutoScalingGroupName', value: name }]),
+          ...(await requestCounts(c.elbv2, g.TargetGroupARNs ?? [])),
+        ],
+      });
+    }
+  }
+  for await (const clusters of paginateListClusters({ client: c.ecs }, {})) {
+    for (const cluster of clusters.clusterArns ?? []) {
+      for await (const services of paginateListServices({ client: c.ecs }, { cluster })) {
+        const arns = services.serviceArns ?? [];
+        for (let i = 0; i < arns.length; i += 10) {
+          const d = await c.ecs.send(
+            new DescribeServicesCommand({ cluster, services: arns.slice(i, i + 10), include: ['TAGS'] }),
+          );
+          for (const s of d.services ?? []) {
+            const tagged = (s.tags ?? []).some(
+              (t) => t.key === MANAGED_TAG.key && t.value === MANAGED_TAG.value,
+            );
+            if (!tagged || !s.serviceName) continue;
+            const clusterName = cluster.split('/').pop() ?? cluster;
+            found.push({
+              id: twinIdFor('ecs', `${clusterName}-${s.serviceName}`),
+              target: { kind: 'ecs', cluster: clusterName, service: s.serviceName },
+              source: 'discovered',
+              metrics: [
+                cpu('AWS/ECS', [
+                  { name: 'ClusterName', value: clusterName },
+                  { name: 'ServiceName', value: s.serviceName },
+                ]),
+                ...(await requestCounts(
+                  c.elbv2,
+                  (s.loadBalancers ?? []).flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : [])),
+                )),
+              ],
+            });
+          }
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/** Creates the discovered twins the store does not have yet; existing twins are left as they are. */
+export async function registerDiscovered(
+  store: TwinStore,
+  found: readonly TwinInput[],
+): Promise<{ created: string[]; existing: number }> {
+  const created: string[] = [];
+  let existing = 0;
+  for (const t of found) {
+    if (await store.getTwin(t.id)) {
+      existing++;
+      continue;
+    }
+    try {
+      await store.createTwin(t);
+      created.push(t.id);
+    } catch (e) {
+      if (!(e instanceof TwinExistsError)) throw e;
+      existing++;
+    }
+  }
+  return { created, existing };
+}
+
+const cpu = (namespace: string, dimensions: MetricQuery['dimensions']): MetricQuery => ({
+  key: 'cpu',
+  role: 'utilization',
+  namespace,
+  metricName: 'CPUUtilization',
+  dimensions,
+  stat: 'Average',
+  periodSeconds: 60,
+});
+
+/** RequestCount per target group, keyed `requests`, `requests_2`, … (ELB dimensions use ARN suffixes). */
+async function requestCounts(
+  elbv2: ElasticLoadBalancingV2Client,
+  arns: readonly string[],
+): Promise<MetricQuery[]> {
+  if (arns.length === 0) return [];
+  const groups = await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...arns] }));
+  return (groups.TargetGroups ?? []).flatMap((tg, i) => {
+    const lb = tg.LoadBalancerArns?.[0];
+    if (!tg.TargetGroupArn || !lb) return [];
+    return [
+      {
+        key: i === 0 ? 'requests' : `requests_${i + 1}`,
+        role: 'load' as const,
+        namespace: 'AWS/ApplicationELB',
+        metricName: 'RequestCount',
+        dimensions: [
+          { name: 'TargetGroup', value: arnSuffix(tg.TargetGroupArn, 'targetgroup/') },
+          { name: 'LoadBalancer', value: arnSuffix(lb, 'app/') },
+        ],
+        stat: 'Sum',
+        periodSeconds: 60,
+      },
+    ];
+  });
+}
+
+const arnSuffix = (arn: string, from: string): string => arn.slice(Math.max(0, arn.indexOf(from)));
+
+/** A valid, stable twin id for a resource name; a hash keeps names that differ only in case apart. */
+export function twinIdFor(kind: 'asg' | 'ecs', name: string): string {
+  const slug = `${kind}-${name}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/-$/, '');
+  const exact = slug === `${kind}-${name}`;
+  return exact ? slug.slice(0, 128) : `${slug.slice(0, 119)}-${fnv(name)}`;
+}
+
+function fnv(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}

@@ -1,0 +1,47 @@
+/** Error names AWS services use when asking callers to slow down. */
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'ProvisionedThroughputExceededException',
+  'RequestThrottled',
+  'SlowDown',
+]);
+
+export const isThrottling = (e: unknown): boolean => {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return THROTTLING.has(err?.name ?? '') || err?.$metadata?.httpStatusCode === 429;
+};
+
+export interface BackoffOptions {
+  attempts?: number;
+  baseMs?: number;
+  capMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Called before each wait, for logs. */
+  onRetry?: (attempt: number, waitMs: number, error: unknown) => void;
+}
+
+/**
+ * Calls `fn`, retrying throttling errors with exponential backoff and full jitter (a random
+ * wait up to base × 2^attempt, capped), so many callers throttled together spread out.
+ */
+export async function withBackoff<T>(fn: () => Promise<T>, o: BackoffOptions = {}): Promise<T> {
+  const attempts = o.attempts ?? 8;
+  const sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  const random = o.random ?? Math.random;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isThrottling(e) || attempt + 1 >= attempts) throw e;
+      const wait = random() * Math.min(o.capMs ?? 20_000, (o.baseMs ?? 100) * 2 ** attempt);
+      o.onRetry?.(attempt + 1, wait, e);
+      await sleep(wait);
+    }
+  }
+}
