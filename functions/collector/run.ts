@@ -1,0 +1,36 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type DiscoveryClients, discoverTwins, registerDiscovered } from '../../layers/aws/discovery.js';
+import { type CollectionReport, collectOnce } from '../../layers/core/collect/collect.js';
+import type { MetricSource } from '../../layers/core/collect/metric-source.js';
+import type { TwinStore } from '../../layers/core/store/twin-store.js';
+
+export interface CollectorPorts {
+  store: TwinStore;
+  source: MetricSource;
+  discovery?: DiscoveryClients;
+  log: Logger;
+  metrics: Metrics;
+  settings: { scheduleMinutes: number; overlapMinutes: number };
+}
+
+/** One scheduled run: register newly tagged services, then collect every twin's metrics. */
+export async function runCollector(p: CollectorPorts, now: () => number): Promise<CollectionReport> {
+  if (p.discovery) {
+    const { created } = await registerDiscovered(p.store, await discoverTwins(p.discovery));
+    if (created.length) p.log.info('registered discovered twins', { created });
+  }
+  const report = await collectOnce({
+    store: p.store,
+    source: p.source,
+    now,
+    settings: p.settings,
+    progress: (message) => p.log.debug(message),
+  });
+  p.metrics.addMetric('samplesCollected', MetricUnit.Count, report.samplesAdded);
+  p.metrics.addMetric('twinsFailed', MetricUnit.Count, report.failed.length);
+  p.metrics.addMetric('collectionDuration', MetricUnit.Milliseconds, report.durationMs);
+  for (const f of report.failed) p.log.warn('twin collection failed', f);
+  p.log.info('collection done', { ...report, failed: report.failed.length });
+  return report;
+}
