@@ -10,7 +10,4 @@ export const CollectorEnvSchema = z.object({
 });
 
 /** EventBridge Scheduler's payload; `now` lets a replay or a test fix the clock. */
-export const CollectorEventSchema = z
-  .object({ now: z.iso.datetime().optional() })
-  .passthrough()
-  .default({});
+export const CollectorEventSchema = z.object({ now: z.iso.datetime().optional() }).passthrough().default({});

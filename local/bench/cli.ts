@@ -19,6 +19,7 @@ import {
   summarizeScaling,
 } from './scaling-track.js';
 import { runSpeedTrack } from './speed-track.js';
+import { runStoreTrack } from './store-track.js';
 import { loadTrace, readManifest, TraceSetError } from './trace-set.js';
 
 const USAGE = `usage: npm run bench -- <track> --traces DIR [--out OUT] [options]
@@ -32,6 +33,8 @@ tracks:
   capacity   the capacity model on load and utilization traces recorded over the same time
   codec      bytes per stored sample of the sample codec, per trace (one chunk per day)
   speed      the twin forecaster's cost: a full fit, and an incremental forecast between refits
+  store      appends a day of 1-minute samples for many twins × 3 metrics into dynalite (in process)
+             --twins N       how many twins (default 1000); values from the first 1-minute trace
 
 common:
   --traces DIR   a folder of CSV traces with a manifest.json (default: data/traces)
@@ -51,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       policy: { type: 'string' },
       only: { type: 'string' },
       gzip: { type: 'boolean', default: false },
+      twins: { type: 'string', default: '1000' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -74,6 +78,17 @@ async function main(argv: string[]): Promise<number> {
   if (track === 'capacity') {
     const rows = runCapacityTrack(values.traces, entries);
     writeSummary(values.out, 'capacity', rows.json, rows.markdown);
+    return 0;
+  }
+  if (track === 'store') {
+    const twins = Number(values.twins);
+    if (!Number.isInteger(twins) || twins < 1)
+      throw new UsageError(`--twins: a whole number ≥ 1, got ${values.twins}`);
+    const minute = entries.find((e) => loadTrace(values.traces, e).grid.stepMs === 60_000);
+    if (!minute) throw new UsageError(`no 1-minute trace in ${values.traces}: the store track replays one`);
+    const progress = stderrProgress('store: twins');
+    const rows = await runStoreTrack(values.traces, minute, { twins, concurrency: 16 }, progress);
+    writeSummary(values.out, 'store', rows.json, rows.markdown);
     return 0;
   }
   if (track === 'speed') {

@@ -1,4 +1,8 @@
-import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
@@ -19,7 +23,11 @@ describeMoto('collector Lambda handler, wired to moto_server and dynalite throug
     table = await db.newTable();
     const asg = new AutoScalingClient(moto.clientConfig);
     await asg.send(
-      new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc', ImageId: 'ami-12c6146b', InstanceType: 't3.micro' }),
+      new CreateLaunchConfigurationCommand({
+        LaunchConfigurationName: 'lc',
+        ImageId: 'ami-12c6146b',
+        InstanceType: 't3.micro',
+      }),
     );
     await asg.send(
       new CreateAutoScalingGroupCommand({
@@ -63,7 +71,9 @@ describeMoto('collector Lambda handler, wired to moto_server and dynalite throug
     process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
     try {
       const { handler } = await import('../../functions/collector/handler.js');
-      const report = await handler({ now: new Date(NOW).toISOString() }, { functionName: 'collector' } as Context);
+      const report = await handler({ now: new Date(NOW).toISOString() }, {
+        functionName: 'collector',
+      } as Context);
       expect(report).toMatchObject({ twins: 1, samplesAdded: 20, failed: [] });
     } finally {
       process.stdout.write = write;

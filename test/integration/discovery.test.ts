@@ -1,6 +1,15 @@
-import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -32,7 +41,10 @@ describeMoto('discovery of tagged Auto Scaling groups and ECS services (moto_ser
     const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
     const vpcId = subnets[0].VpcId;
     const lb = await clients.elbv2.send(
-      new CreateLoadBalancerCommand({ Name: 'web-lb', Subnets: subnets.slice(0, 2).map((s) => s.SubnetId ?? '') }),
+      new CreateLoadBalancerCommand({
+        Name: 'web-lb',
+        Subnets: subnets.slice(0, 2).map((s) => s.SubnetId ?? ''),
+      }),
     );
     const tg = await clients.elbv2.send(
       new CreateTargetGroupCommand({ Name: 'web-tg', Protocol: 'HTTP', Port: 80, VpcId: vpcId }),
@@ -103,7 +115,9 @@ describeMoto('discovery of tagged Auto Scaling groups and ECS services (moto_ser
 
   test('finds exactly the tagged groups and services, with CPU and request-count queries', async () => {
     const found = await discoverTwins(clients);
-    expect(found.map((t) => t.id).sort()).toEqual([twinIdFor('asg', 'Web_Front'), 'asg-worker', 'ecs-prod-api'].sort());
+    expect(found.map((t) => t.id).sort()).toEqual(
+      [twinIdFor('asg', 'Web_Front'), 'asg-worker', 'ecs-prod-api'].sort(),
+    );
     const web = found.find((t) => t.target.kind === 'asg' && t.target.autoScalingGroupName === 'Web_Front');
     expect(web?.metrics.map((m) => [m.key, m.role, m.metricName, m.stat])).toEqual([
       ['cpu', 'utilization', 'CPUUtilization', 'Average'],

@@ -29,6 +29,17 @@ describe('Command: npm run bench', () => {
     expect(r.stderr).toContain('unknown --method prophet; choose one of twin, seasonal-naive');
   });
 
+  it('appends a day of samples per twin and metric into dynalite, every sample counted once', () => {
+    const out = mkdtempSync(join(tmpdir(), 'store-'));
+    const r = bench('store', '--twins', '5', '--out', out);
+    expect(r.status).toBe(0);
+    const row = JSON.parse(readFileSync(join(out, 'store-summary.json'), 'utf8'));
+    expect(row).toMatchObject({ twins: 5, metrics: 3, samples: 5 * 3 * 1440, chunks: 15 });
+    expect(row.dataBytesPerSample).toBeGreaterThan(0.1);
+    expect(row.dataBytesPerSample).toBeLessThan(8);
+    expect(bench('store', '--twins', 'many').stderr).toContain('--twins: a whole number');
+  });
+
   it('measures the twin forecaster on a trace and writes speed-summary.json', () => {
     const out = mkdtempSync(join(tmpdir(), 'speed-'));
     const r = bench('speed', '--only', 'nab-nyc-taxi', '--out', out);
