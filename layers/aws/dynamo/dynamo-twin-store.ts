@@ -18,6 +18,7 @@ import { RECORD_SCHEMAS, type RecordKind, type RecordOf } from '../../core/store
 import {
   type AppendResult,
   type CollectionStatus,
+  CollectionStatusSchema,
   type Page,
   type PageRequest,
   StoreInputError,
@@ -320,7 +321,7 @@ export class DynamoTwinStore implements TwinStore {
         ConsistentRead: true,
       }),
     );
-    return r.Item ? (JSON.parse(r.Item.doc) as CollectionStatus) : undefined;
+    return r.Item ? CollectionStatusSchema.parse(JSON.parse(r.Item.doc)) : undefined;
   }
 
   async putCollectionStatus(status: CollectionStatus): Promise<void> {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Sample } from '../series/read-trace.js';
 import type { Twin, TwinInput, TwinPatch } from '../twin/twin.js';
 import type { RecordKind, RecordOf } from './records.js';
@@ -23,14 +24,15 @@ export interface AppendResult {
 }
 
 /** The collector's progress and health for one twin, kept apart from the twin (no version churn). */
-export interface CollectionStatus {
-  twinId: string;
+export const CollectionStatusSchema = z.object({
+  twinId: z.string(),
   /** Samples up to this time (ms) are collected. */
-  collectedThrough?: number;
-  lastError?: string;
-  lastErrorAt?: string;
-  consecutiveFailures: number;
-}
+  collectedThrough: z.number().optional(),
+  lastError: z.string().optional(),
+  lastErrorAt: z.string().optional(),
+  consecutiveFailures: z.number().int().min(0),
+});
+export type CollectionStatus = z.infer<typeof CollectionStatusSchema>;
 
 /**
  * The twin's memory (ARCHITECTURE.md, "Data model"). Core depends on this port; `layers/aws`
