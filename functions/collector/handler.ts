@@ -10,6 +10,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import middy from '@middy/core';
 import { CloudWatchMetricSource } from '../../layers/aws/cloudwatch/cloudwatch-metric-source.js';
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
+import { CollectorSettingsSchema } from '../../layers/core/collect/collect.js';
 import { runCollector } from './run.js';
 import { CollectorEnvSchema, CollectorEventSchema } from './settings.js';
 
@@ -32,7 +33,10 @@ const ports = {
       : undefined,
   log,
   metrics,
-  settings: { scheduleMinutes: env.SCHEDULE_MINUTES, overlapMinutes: env.OVERLAP_MINUTES },
+  settings: CollectorSettingsSchema.parse({
+    scheduleMinutes: env.SCHEDULE_MINUTES,
+    overlapMinutes: env.OVERLAP_MINUTES,
+  }),
 };
 
 export const handler = middy(async (event: unknown) => {

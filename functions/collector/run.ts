@@ -1,7 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type DiscoveryClients, discoverTwins, registerDiscovered } from '../../layers/aws/discovery.js';
-import { type CollectionReport, collectOnce } from '../../layers/core/collect/collect.js';
+import {
+  type CollectionReport,
+  type CollectorSettings,
+  collectOnce,
+} from '../../layers/core/collect/collect.js';
 import type { MetricSource } from '../../layers/core/collect/metric-source.js';
 import type { TwinStore } from '../../layers/core/store/twin-store.js';
 
@@ -11,7 +15,7 @@ export interface CollectorPorts {
   discovery?: DiscoveryClients;
   log: Logger;
   metrics: Metrics;
-  settings: { scheduleMinutes: number; overlapMinutes: number };
+  settings: CollectorSettings;
 }
 
 /** One scheduled run: register newly tagged services, then collect every twin's metrics. */

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 
 /** The collector's configuration, from its environment (set by the CDK stack). */
+// Bounds and defaults live in the domain schemas (CollectorSettingsSchema, the store's settings),
+// which check these values when the handler wires them in.
 export const CollectorEnvSchema = z.object({
   TABLE_NAME: z.string().min(3, 'TABLE_NAME: the twin table’s name'),
-  RETENTION_DAYS: z.coerce.number().int().min(30).default(35),
-  SCHEDULE_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
-  OVERLAP_MINUTES: z.coerce.number().int().min(0).max(180).default(10),
+  RETENTION_DAYS: z.coerce.number().optional(),
+  SCHEDULE_MINUTES: z.coerce.number().optional(),
+  OVERLAP_MINUTES: z.coerce.number().optional(),
   DISCOVERY: z.enum(['true', 'false']).default('true'),
 });
 

@@ -84,7 +84,9 @@ export async function collectOnce(deps: CollectDeps): Promise<CollectionReport> 
       const status = await deps.store.getCollectionStatus(twin.id);
       const since = status?.collectedThrough ?? to - s.firstRunHours * HOUR;
       const from = Math.max(to - s.maxWindowHours * HOUR, since - s.overlapMinutes * MINUTE);
-      byWindow.set(from, [...(byWindow.get(from) ?? []), twin]);
+      const group = byWindow.get(from);
+      if (group) group.push(twin);
+      else byWindow.set(from, [twin]);
       report.twins++;
     }
     cursor = page.cursor;
