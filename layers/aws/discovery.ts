@@ -9,11 +9,9 @@ import {
   DescribeTargetGroupsCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { MANAGED_TAG } from '../core/act/scaling-target.js';
 import { TwinExistsError, type TwinStore } from '../core/store/twin-store.js';
 import type { MetricQuery, TwinInput } from '../core/twin/twin.js';
-
-/** The tag that puts a group or service under Twinscale. */
-export const MANAGED_TAG = { key: 'twinscale:managed', value: 'true' } as const;
 
 export interface DiscoveryClients {
   autoScaling: AutoScalingClient;

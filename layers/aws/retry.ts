@@ -16,6 +16,27 @@ export const isThrottling = (e: unknown): boolean => {
   return THROTTLING.has(err?.name ?? '') || err?.$metadata?.httpStatusCode === 429;
 };
 
+const TRANSIENT = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalServerError',
+  'InternalFailure',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/** Worth retrying as a whole later (a Step Functions Retry): throttling, timeouts, 5xx, dropped connections. */
+export const isTransient = (e: unknown): boolean => {
+  const err = e as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = err?.$metadata?.httpStatusCode ?? 0;
+  return isThrottling(e) || TRANSIENT.has(err?.name ?? '') || TRANSIENT.has(err?.code ?? '') || status >= 500;
+};
+
 export interface BackoffOptions {
   attempts?: number;
   baseMs?: number;

@@ -19,6 +19,8 @@ import {
   type AppendResult,
   type CollectionStatus,
   CollectionStatusSchema,
+  type Controls,
+  ControlsSchema,
   type Page,
   type PageRequest,
   StoreInputError,
@@ -330,6 +332,20 @@ export class DynamoTwinStore implements TwinStore {
         TableName: this.s.tableName,
         Item: { ...keys.collection(checkId(status.twinId)), doc: JSON.stringify(status) },
       }),
+    );
+  }
+
+  async getControls(): Promise<Controls> {
+    const r = await this.doc.send(
+      new GetCommand({ TableName: this.s.tableName, Key: keys.controls, ConsistentRead: true }),
+    );
+    return ControlsSchema.parse(r.Item ? JSON.parse(r.Item.doc) : {});
+  }
+
+  async putControls(controls: Controls): Promise<void> {
+    const doc = ControlsSchema.parse(controls);
+    await this.doc.send(
+      new PutCommand({ TableName: this.s.tableName, Item: { ...keys.controls, doc: JSON.stringify(doc) } }),
     );
   }
 

@@ -14,6 +14,8 @@ import {
  * | collection status | `TWIN#<id>` | `#COLLECTION` |
  * | series chunk | `TWIN#<id>` | `SERIES#<metric>#<yyyy-mm-dd>` |
  * | record | `TWIN#<id>` | `<KIND>#<at ISO>#<record id>` (newest first = reverse sort) |
+ * | controls (kill switch) | `CONTROL` | `#GLOBAL` |
+ * | actuation idempotency | `IDEMPOTENCY` | Powertools' hashed key |
  *
  * Everything of a twin shares its partition, so deleting a twin is one query, and reading a
  * metric's range is one query on the sort key's day order.
@@ -35,6 +37,8 @@ export const keys = {
   record: (kind: string, at: string, recordId: string) => `${kind.toUpperCase()}#${at}#${recordId}`,
   recordPrefix: (kind: string) => `${kind.toUpperCase()}#`,
   twinListPartition: 'TWIN',
+  controls: { pk: 'CONTROL', sk: '#GLOBAL' },
+  idempotencyPartition: 'IDEMPOTENCY',
 };
 
 export function createTableInput(tableName: string): CreateTableCommandInput {

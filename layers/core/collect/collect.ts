@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inParallel } from '../in-parallel.js';
 import type { TwinStore } from '../store/twin-store.js';
 import type { Twin } from '../twin/twin.js';
 import type { MetricRequest, MetricResult, MetricSource } from './metric-source.js';
@@ -140,16 +141,4 @@ export async function collectOnce(deps: CollectDeps): Promise<CollectionReport> 
     });
     return error;
   }
-}
-
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -5,6 +5,15 @@ import { normalQuantile } from '../stats.js';
 const Z90 = normalQuantile(0.9);
 
 /**
+ * Demand at quantile q from a forecast's p50 and p90, reading the band as a normal one: one rule
+ * for the benchmark's planner and the live one, so a quantile means the same in both.
+ */
+export function quantileFromBand(q: number): (p50: number, p90: number) => number {
+  const scale = normalQuantile(q) / Z90;
+  return (p50, p90) => p50 + scale * (p90 - p50);
+}
+
+/**
  * The twin's view of demand to come, for the planner. Per-minute demand is summarized per
  * planning slot by its peak (capacity must cover the busiest minute, not the average); the twin
  * forecaster forecasts those peaks each time a slot completes, and every forecast is kept, so
@@ -82,14 +91,13 @@ export class DemandOutlook {
    */
   peak(origin: number, from: number, to: number, q: number): number {
     if (origin > this.complete || origin * 2 * this.horizon >= this.forecasts.length) return Number.NaN;
-    const scale = normalQuantile(q) / Z90;
+    const atQ = quantileFromBand(q);
     const at = origin * 2 * this.horizon;
     let peak = Number.NaN;
     const first = Math.max(0, Math.floor(from / this.slotMinutes) - origin);
     const last = Math.min(this.horizon - 1, Math.floor((to - 1) / this.slotMinutes) - origin);
     for (let h = first; h <= last; h++) {
-      const p50 = this.forecasts[at + h];
-      const v = p50 + scale * (this.forecasts[at + this.horizon + h] - p50);
+      const v = atQ(this.forecasts[at + h], this.forecasts[at + this.horizon + h]);
       if (v > peak || Number.isNaN(peak)) peak = v;
     }
     return peak;

@@ -15,12 +15,23 @@ export const ForecastRecordSchema = RecordBase.extend({
   points: z.array(z.object({ t: z.number(), p10: z.number(), p50: z.number(), p90: z.number() })),
 });
 
+export const DecisionActionSchema = z.enum([
+  /** Forecast-only mode, or the kill switch: the decision was recorded, nothing was called. */
+  'recorded-only',
+  /** The target already had the decided capacity. */
+  'none',
+  'scaled',
+  /** Planning or actuation failed; `result` says why. */
+  'failed',
+]);
+
 export const DecisionRecordSchema = RecordBase.extend({
-  desired: z.number().int().min(0),
+  /** Absent when the decision failed before a number was reached. */
+  desired: z.number().int().min(0).optional(),
   previous: z.number().int().min(0).optional(),
   /** Why: inputs, quantile, the guardrail that bound it (policy/types.ts DecisionReason). */
   reason: z.record(z.string(), z.unknown()),
-  action: z.enum(['none', 'recorded-only', 'scaled']),
+  action: DecisionActionSchema,
   result: z.string().optional(),
 });
 

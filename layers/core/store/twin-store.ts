@@ -34,6 +34,15 @@ export const CollectionStatusSchema = z.object({
 });
 export type CollectionStatus = z.infer<typeof CollectionStatusSchema>;
 
+/** Settings that apply to every twin at once. */
+export const ControlsSchema = z.object({
+  /** The kill switch: while true, no actuator changes any capacity (decisions are still recorded). */
+  actuationPaused: z.boolean().default(false),
+  reason: z.string().max(500).optional(),
+  updatedAt: z.string().optional(),
+});
+export type Controls = z.infer<typeof ControlsSchema>;
+
 /**
  * The twin's memory (ARCHITECTURE.md, "Data model"). Core depends on this port; `layers/aws`
  * implements it on DynamoDB. Every write is safe to retry.
@@ -58,6 +67,10 @@ export interface TwinStore {
 
   getCollectionStatus(twinId: string): Promise<CollectionStatus | undefined>;
   putCollectionStatus(status: CollectionStatus): Promise<void>;
+
+  /** Read on every actuation, strongly consistent, so the kill switch acts at once. */
+  getControls(): Promise<Controls>;
+  putControls(controls: Controls): Promise<void>;
 }
 
 export class TwinNotFoundError extends Error {

@@ -45,6 +45,12 @@ export const TwinPolicyConfigSchema = z.object({
   minInstances: z.number().int().min(0).optional(),
   maxInstances: z.number().int().positive().optional(),
   maxStep: z.number().int().positive().default(10),
+  /** Forecast quantile of peak demand the plan provisions for. */
+  quantile: z.number().min(0.5).max(0.995).default(0.9),
+  /** Scale in only after every decision in this window asked for less. */
+  stabilizationMinutes: z.number().int().min(0).max(1440).default(15),
+  /** Minutes from launch until a new instance serves (EC2 boot, ECS task start and health checks). */
+  warmupMinutes: z.number().int().min(0).max(120).default(5),
 });
 export type TwinPolicyConfig = z.infer<typeof TwinPolicyConfigSchema>;
 
@@ -95,4 +101,4 @@ export const TwinPatchSchema = z
   })
   .partial()
   .strict();
-export type TwinPatch = z.infer<typeof TwinPatchSchema>;
+export type TwinPatch = z.input<typeof TwinPatchSchema>;

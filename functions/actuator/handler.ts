@@ -1,0 +1,25 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import { idempotentActuate } from '../../layers/aws/idempotent-actuate.js';
+import { isTransient } from '../../layers/aws/retry.js';
+import { actuateBatch } from '../../layers/core/loop/actuate-batch.js';
+import { ActuateEventSchema } from '../../layers/core/loop/events.js';
+import { scalingTargetFromEnv, storeFromEnv, TableEnvSchema } from '../shared/wiring.js';
+
+const env = TableEnvSchema.parse(process.env);
+const store = storeFromEnv();
+const act = idempotentActuate(new DynamoDBClient({}), env.TABLE_NAME, {
+  target: scalingTargetFromEnv(),
+  controls: () => store.getControls(),
+});
+const log = new Logger({ serviceName: 'twinscale-actuator' });
+
+/** Sets capacity for a batch's forecast-and-scale decisions, once per decision, and records each. */
+export const handler = middy(async (event: unknown) => {
+  const { actuations } = ActuateEventSchema.parse(event);
+  const result = await actuateBatch({ store, act, isTransient }, actuations);
+  log.info('batch actuated', result);
+  return result;
+}).use(injectLambdaContext(log));

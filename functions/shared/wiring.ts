@@ -1,0 +1,34 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { z } from 'zod';
+import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
+import { AwsScalingTarget } from '../../layers/aws/scaling/aws-scaling-target.js';
+
+/** Every function's table settings, from the environment the CDK stack sets. */
+// Bounds and defaults live in the store's settings schema, which checks these values.
+export const TableEnvSchema = z.object({
+  TABLE_NAME: z.string().min(3, 'TABLE_NAME: the twin table’s name'),
+  RETENTION_DAYS: z.coerce.number().optional(),
+});
+
+export function storeFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoTwinStore {
+  const { TABLE_NAME, RETENTION_DAYS } = TableEnvSchema.parse(env);
+  return new DynamoTwinStore(new DynamoDBClient({}), {
+    tableName: TABLE_NAME,
+    retentionDays: RETENTION_DAYS,
+  });
+}
+
+export const scalingTargetFromEnv = (): AwsScalingTarget =>
+  new AwsScalingTarget({
+    autoScaling: new AutoScalingClient({}),
+    ecs: new ECSClient({}),
+    applicationAutoScaling: new ApplicationAutoScalingClient({}),
+  });
+
+/** The forecast-and-plan functions' settings. */
+export const LoopEnvSchema = TableEnvSchema.extend({
+  SCHEDULE_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
+});

@@ -1,0 +1,37 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type ActuationPorts, type ActuationResult, actuate } from '../core/act/actuate.js';
+import type { ActuationRequest } from '../core/act/scaling-target.js';
+import { keys, TABLE } from './dynamo/table.js';
+
+/** A decision id is remembered this long: far longer than any retry of the run that made it. */
+const REMEMBER_SECONDS = 24 * 3600;
+
+/**
+ * `actuate`, once per decision id: Powertools idempotency keeps each call's result in the twin
+ * table (partition `IDEMPOTENCY`), so a retried invocation returns what the first one did
+ * instead of acting again, and a concurrent duplicate is refused while the first is in progress.
+ */
+export function idempotentActuate(
+  client: DynamoDBClient,
+  tableName: string,
+  ports: ActuationPorts,
+): (request: ActuationRequest) => Promise<ActuationResult> {
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName,
+    awsSdkV3Client: client,
+    keyAttr: TABLE.partitionKey,
+    sortKeyAttr: TABLE.sortKey,
+    staticPkValue: keys.idempotencyPartition,
+    expiryAttr: TABLE.ttlAttribute,
+  });
+  return makeIdempotent((request: ActuationRequest) => actuate(request, ports), {
+    persistenceStore,
+    config: new IdempotencyConfig({
+      eventKeyJmesPath: 'decisionId',
+      expiresAfterSeconds: REMEMBER_SECONDS,
+      throwOnNoIdempotencyKey: true,
+    }),
+  });
+}

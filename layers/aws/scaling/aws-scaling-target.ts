@@ -1,0 +1,104 @@
+import {
+  type ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
+  type AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import {
+  MANAGED_TAG,
+  type ScalingTarget,
+  type ScalingTargetRef,
+  TargetNotFoundError,
+  type TargetState,
+} from '../../core/act/scaling-target.js';
+
+export interface ScalingClients {
+  autoScaling: AutoScalingClient;
+  ecs: ECSClient;
+  applicationAutoScaling: ApplicationAutoScalingClient;
+}
+
+const tagged = (tags: { key?: string; value?: string }[]): boolean =>
+  tags.some((t) => t.key === MANAGED_TAG.key && t.value === MANAGED_TAG.value);
+
+/**
+ * EC2 Auto Scaling groups by their desired capacity; ECS services through Application Auto
+ * Scaling, by the scalable target's minimum: predictive sets the floor and the service's own
+ * target tracking keeps reacting above it.
+ */
+export class AwsScalingTarget implements ScalingTarget {
+  constructor(private readonly c: ScalingClients) {}
+
+  describe(ref: ScalingTargetRef): Promise<TargetState> {
+    return ref.kind === 'asg' ? this.describeGroup(ref.autoScalingGroupName) : this.describeService(ref);
+  }
+
+  async setCapacity(ref: ScalingTargetRef, capacity: number): Promise<void> {
+    if (ref.kind === 'asg') {
+      // HonorCooldown false: the plan already waited out its stabilization window.
+      await this.c.autoScaling.send(
+        new SetDesiredCapacityCommand({
+          AutoScalingGroupName: ref.autoScalingGroupName,
+          DesiredCapacity: capacity,
+          HonorCooldown: false,
+        }),
+      );
+      return;
+    }
+    await this.c.applicationAutoScaling.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ResourceId: resourceId(ref),
+        ScalableDimension: 'ecs:service:DesiredCount',
+        MinCapacity: capacity,
+      }),
+    );
+  }
+
+  private async describeGroup(name: string): Promise<TargetState> {
+    const r = await this.c.autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+    );
+    const g = r.AutoScalingGroups?.[0];
+    if (!g) throw new TargetNotFoundError({ kind: 'asg', autoScalingGroupName: name });
+    return {
+      capacity: g.DesiredCapacity ?? 0,
+      min: g.MinSize ?? 0,
+      max: g.MaxSize ?? 0,
+      managed: tagged((g.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value }))),
+    };
+  }
+
+  private async describeService(ref: Extract<ScalingTargetRef, { kind: 'ecs' }>): Promise<TargetState> {
+    const [services, targets] = await Promise.all([
+      this.c.ecs.send(
+        new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service], include: ['TAGS'] }),
+      ),
+      this.c.applicationAutoScaling.send(
+        new DescribeScalableTargetsCommand({
+          ServiceNamespace: 'ecs',
+          ResourceIds: [resourceId(ref)],
+          ScalableDimension: 'ecs:service:DesiredCount',
+        }),
+      ),
+    ]);
+    const service = services.services?.find((s) => s.serviceName === ref.service);
+    const target = targets.ScalableTargets?.[0];
+    if (!service || !target) throw new TargetNotFoundError(ref);
+    return {
+      capacity: target.MinCapacity ?? 0,
+      // The floor never goes below zero tasks; a twin's policy.minInstances keeps a higher one.
+      min: 0,
+      max: target.MaxCapacity ?? 0,
+      managed: tagged(service.tags ?? []),
+    };
+  }
+}
+
+const resourceId = (ref: Extract<ScalingTargetRef, { kind: 'ecs' }>) =>
+  `service/${ref.cluster}/${ref.service}`;

@@ -1,0 +1,65 @@
+import type { Controls } from '../store/twin-store.js';
+import {
+  type ActuationRequest,
+  NotManagedError,
+  type ScalingTarget,
+  type TargetState,
+} from './scaling-target.js';
+
+export interface ActuationResult {
+  /** `recorded-only`: the kill switch was on; nothing was called. */
+  action: 'scaled' | 'none' | 'recorded-only';
+  from?: number;
+  to?: number;
+  /** The limit that changed the planned number, if one did. */
+  boundBy?: 'max-step' | 'min' | 'max';
+  message: string;
+}
+
+export interface ActuationPorts {
+  target: ScalingTarget;
+  /** Read on every call: the kill switch must stop an actuation already under way. */
+  controls: () => Promise<Controls>;
+}
+
+/**
+ * Sets one target's capacity to a decision, within the safety rules the planner already kept
+ * (checked again here, against the target as it is now): the target's own bounds and the
+ * policy's, the max step from the current capacity, the managed tag, the kill switch.
+ */
+export async function actuate(req: ActuationRequest, p: ActuationPorts): Promise<ActuationResult> {
+  const paused = await p.controls();
+  if (paused.actuationPaused) {
+    return {
+      action: 'recorded-only',
+      message: `kill switch on${paused.reason ? ` (${paused.reason})` : ''}: capacity left as it is`,
+    };
+  }
+  const state = await p.target.describe(req.target);
+  if (!state.managed) throw new NotManagedError(req.target);
+  const { to, boundBy } = clampToSafety(req, state);
+  const from = state.capacity;
+  // No undefined fields: the idempotency store keeps this result as a DynamoDB item.
+  const bound = boundBy ? { boundBy } : {};
+  if (to === from) return { action: 'none', from, to, ...bound, message: `already at ${to}` };
+  await p.target.setCapacity(req.target, to);
+  return { action: 'scaled', from, to, ...bound, message: `${from} → ${to}` };
+}
+
+/** The decision within the max step of the current capacity, then within both sets of bounds. */
+export function clampToSafety(
+  req: ActuationRequest,
+  state: TargetState,
+): { to: number; boundBy?: ActuationResult['boundBy'] } {
+  const lo = Math.max(state.min, req.minInstances ?? 0);
+  const hi = Math.min(state.max, req.maxInstances ?? Number.POSITIVE_INFINITY);
+  let to = req.desired;
+  let boundBy: ActuationResult['boundBy'];
+  if (Math.abs(to - state.capacity) > req.maxStep) {
+    to = state.capacity + Math.sign(to - state.capacity) * req.maxStep;
+    boundBy = 'max-step';
+  }
+  if (to < lo) return { to: lo, boundBy: 'min' };
+  if (to > hi) return { to: hi, boundBy: 'max' };
+  return { to, boundBy };
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { ScalingTargetRefSchema, TwinIdSchema } from '../twin/twin.js';
+
+/**
+ * A scaling target as the actuator sees it. For an Auto Scaling group `capacity` is the desired
+ * capacity; for an ECS service it is the scalable target's minimum, the floor under the service's
+ * own target tracking.
+ */
+export interface TargetState {
+  capacity: number;
+  /** The target's own bounds. */
+  min: number;
+  max: number;
+  /** Tagged `twinscale:managed=true`: the only resources Twinscale may change. */
+  managed: boolean;
+}
+
+/** The port: EC2 Auto Scaling and ECS / Application Auto Scaling in AWS, simulated fleets locally. */
+export interface ScalingTarget {
+  describe(ref: ScalingTargetRef): Promise<TargetState>;
+  setCapacity(ref: ScalingTargetRef, capacity: number): Promise<void>;
+}
+
+export type ScalingTargetRef = z.infer<typeof ScalingTargetRefSchema>;
+
+export const MANAGED_TAG = { key: 'twinscale:managed', value: 'true' } as const;
+
+export class NotManagedError extends Error {
+  override readonly name = 'NotManagedError';
+  constructor(ref: ScalingTargetRef) {
+    super(
+      `${describeRef(ref)} is not tagged ${MANAGED_TAG.key}=${MANAGED_TAG.value}: ` +
+        'Twinscale changes only resources carrying that tag; add it to let the twin scale it',
+    );
+  }
+}
+
+export class TargetNotFoundError extends Error {
+  override readonly name = 'TargetNotFoundError';
+  constructor(ref: ScalingTargetRef) {
+    super(`${describeRef(ref)} does not exist (or is not visible with these credentials)`);
+  }
+}
+
+export const describeRef = (ref: ScalingTargetRef): string =>
+  ref.kind === 'asg'
+    ? `Auto Scaling group "${ref.autoScalingGroupName}"`
+    : `ECS service "${ref.service}" in cluster "${ref.cluster}"`;
+
+/** What the planner hands the actuator for one twin. */
+export const ActuationRequestSchema = z.object({
+  twinId: TwinIdSchema,
+  /** Idempotency: the same decision id never acts twice. */
+  decisionId: z.string().min(1),
+  target: ScalingTargetRefSchema,
+  desired: z.number().int().min(0),
+  maxStep: z.number().int().positive(),
+  minInstances: z.number().int().min(0).optional(),
+  maxInstances: z.number().int().positive().optional(),
+});
+export type ActuationRequest = z.infer<typeof ActuationRequestSchema>;

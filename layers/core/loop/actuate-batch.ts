@@ -1,0 +1,47 @@
+import type { ActuationResult } from '../act/actuate.js';
+import type { ActuationRequest } from '../act/scaling-target.js';
+import { inParallel } from '../in-parallel.js';
+import type { TwinStore } from '../store/twin-store.js';
+import type { ActuateResult, PendingActuation } from './events.js';
+import { recordFailure } from './plan-batch.js';
+import { TransientError } from './transient-error.js';
+
+export interface ActuatorPorts {
+  store: TwinStore;
+  /** Acts once per decision id (Powertools idempotency in AWS and locally alike). */
+  act: (request: ActuationRequest) => Promise<ActuationResult>;
+  isTransient: (e: unknown) => boolean;
+  concurrency?: number;
+}
+
+/**
+ * Carries out a batch's decisions and records each one with what was done. A refused or failed
+ * actuation fails only its twin (recorded on it); a transient error goes to the state
+ * machine's Retry, and the idempotent `act` makes the retry skip what was already done.
+ */
+export async function actuateBatch(p: ActuatorPorts, actuations: PendingActuation[]): Promise<ActuateResult> {
+  const counts: ActuateResult = { scaled: 0, unchanged: 0, recordedOnly: 0, failed: 0 };
+  await inParallel(actuations, p.concurrency ?? 8, async ({ request, record }) => {
+    const slot = { at: record.at, recordId: record.id };
+    let done: ActuationResult;
+    try {
+      done = await p.act(request);
+    } catch (e) {
+      if (p.isTransient(e)) throw new TransientError(e);
+      counts.failed++;
+      await recordFailure(p.store, request.twinId, slot, e, { ...record.reason, desired: record.desired });
+      return;
+    }
+    if (done.action === 'scaled') counts.scaled++;
+    else if (done.action === 'none') counts.unchanged++;
+    else counts.recordedOnly++;
+    await p.store.putRecord(request.twinId, 'decision', {
+      ...record,
+      desired: done.to ?? record.desired,
+      reason: { ...record.reason, ...(done.boundBy ? { actuatorBoundBy: done.boundBy } : {}) },
+      action: done.action,
+      result: done.message,
+    });
+  });
+  return counts;
+}

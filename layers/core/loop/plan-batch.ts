@@ -1,0 +1,144 @@
+import type { ScalingTarget } from '../act/scaling-target.js';
+import { inParallel } from '../in-parallel.js';
+import { HISTORY_DAYS, planLive } from '../policy/live-plan.js';
+import { DAY_MS, MINUTE_MS } from '../series/grid.js';
+import type { DecisionRecordSchema } from '../store/records.js';
+import type { TwinStore } from '../store/twin-store.js';
+import type { Twin } from '../twin/twin.js';
+import { decisionIdFor, decisionSlot } from './decision-slot.js';
+import type { PendingActuation, PlanBatchEvent, PlanBatchResult } from './events.js';
+import { TransientError } from './transient-error.js';
+
+export interface LoopPorts {
+  store: TwinStore;
+  target: ScalingTarget;
+  /**
+   * Errors worth retrying the whole batch for (throttling, timeouts): they propagate to the
+   * state machine's Retry. Anything else fails only its twin, recorded on it.
+   */
+  isTransient: (e: unknown) => boolean;
+  /** Minutes between two runs of the schedule. */
+  scheduleMinutes: number;
+  /** Twins planned at once within a batch. */
+  concurrency?: number;
+}
+
+type DecisionRecord = typeof DecisionRecordSchema._output;
+
+/**
+ * One batch of the Distributed Map: for each twin, forecast and plan; record the forecast, and
+ * the decision when nothing is to be done (forecast-only mode); return what the actuator must
+ * do for twins in forecast-and-scale mode. Safe to retry: records are written once per id.
+ */
+export async function planBatch(p: LoopPorts, event: PlanBatchEvent): Promise<PlanBatchResult> {
+  const now = Date.parse(event.BatchInput.now);
+  const slot = decisionSlot(now, p.scheduleMinutes);
+  const result: PlanBatchResult = { planned: 0, failed: 0, actuations: [] };
+  await inParallel(event.Items, p.concurrency ?? 8, async ({ twinId }) => {
+    try {
+      const pending = await planTwin(p, twinId, now, slot);
+      result.planned++;
+      if (pending) result.actuations.push(pending);
+    } catch (e) {
+      if (p.isTransient(e)) throw new TransientError(e);
+      result.failed++;
+      await recordFailure(p.store, twinId, slot, e);
+    }
+  });
+  return result;
+}
+
+async function planTwin(
+  p: LoopPorts,
+  twinId: string,
+  now: number,
+  slot: { at: string; recordId: string },
+): Promise<PendingActuation | undefined> {
+  const twin = await p.store.getTwin(twinId);
+  if (!twin) return undefined; // deleted since it was listed: nothing to decide
+  const load = twin.metrics.find((m) => m.role === 'load');
+  const cpu = twin.metrics.find((m) => m.role === 'utilization');
+  const [loadSamples, cpuSamples, target, recentAsks] = await Promise.all([
+    load ? p.store.readSamples(twinId, load.key, now - HISTORY_DAYS * DAY_MS, now + 1) : [],
+    cpu ? p.store.readSamples(twinId, cpu.key, now - 60 * MINUTE_MS, now + 1) : undefined,
+    p.target.describe(twin.target),
+    askedSince(p.store, twinId, now - twin.policy.stabilizationMinutes * MINUTE_MS),
+  ]);
+  const plan = planLive({
+    twin,
+    load: loadSamples,
+    utilization: cpuSamples,
+    target,
+    recentAsks,
+    now,
+    scheduleMinutes: p.scheduleMinutes,
+  });
+  await p.store.putRecord(twinId, 'forecast', {
+    id: `forecast-${slot.at}`,
+    at: slot.at,
+    metric: load?.key ?? '',
+    model: plan.forecast.model,
+    points: plan.forecast.p50.map((p50, h) => ({
+      t: plan.forecast.t0 + h * plan.forecast.stepMs,
+      p10: plan.forecast.p10[h],
+      p50,
+      p90: plan.forecast.p90[h],
+    })),
+  });
+  const record = {
+    id: slot.recordId,
+    at: slot.at,
+    desired: plan.decision.desired,
+    previous: target.capacity,
+    reason: { ...plan.decision.reason, capacityPerInstance: plan.capacityPerInstance },
+  };
+  if (twin.policy.mode === 'forecast-only') {
+    await p.store.putRecord(twinId, 'decision', { ...record, action: 'recorded-only' });
+    return undefined;
+  }
+  return { request: actuationRequest(twin, slot.recordId, plan.decision.desired), record };
+}
+
+const actuationRequest = (twin: Twin, recordId: string, desired: number): PendingActuation['request'] => ({
+  twinId: twin.id,
+  decisionId: decisionIdFor(twin.id, recordId),
+  target: twin.target,
+  desired,
+  maxStep: twin.policy.maxStep,
+  minInstances: twin.policy.minInstances,
+  maxInstances: twin.policy.maxInstances,
+});
+
+/** The largest capacity any decision since `since` asked for (its plan or its reactive floor). */
+async function askedSince(store: TwinStore, twinId: string, since: number): Promise<number[]> {
+  const asks: number[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listRecords(twinId, 'decision', { limit: 10, cursor });
+    for (const d of page.items) {
+      if (Date.parse(d.at) < since) return asks;
+      const r = d.reason as { planned?: number; reactiveFloor?: number };
+      asks.push(Math.max(r.planned ?? 0, r.reactiveFloor ?? 0));
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return asks;
+}
+
+/** Records a twin's failed decision for the slot; a decision already recorded there stands. */
+export async function recordFailure(
+  store: TwinStore,
+  twinId: string,
+  slot: { at: string; recordId: string },
+  error: unknown,
+  reason: DecisionRecord['reason'] = {},
+): Promise<void> {
+  const e = error as { name?: string; message?: string };
+  await store.putRecord(twinId, 'decision', {
+    id: slot.recordId,
+    at: slot.at,
+    reason: { ...reason, error: e?.name ?? 'Error' },
+    action: 'failed',
+    result: (e?.message ?? String(error)).slice(0, 1000),
+  });
+}

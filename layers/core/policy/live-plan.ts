@@ -1,0 +1,160 @@
+import type { TargetState } from '../act/scaling-target.js';
+import { forecastTwin } from '../forecast/twin/index.js';
+import { MINUTE_MS } from '../series/grid.js';
+import type { Sample } from '../series/read-trace.js';
+import { instancesFor } from '../simulate/physics.js';
+import { median } from '../stats.js';
+import type { MetricQuery, Twin } from '../twin/twin.js';
+import { quantileFromBand } from './demand-outlook.js';
+import { applyGuardrails } from './guardrails.js';
+import type { Decision } from './types.js';
+
+/** The planning slot: demand is forecast as each slot's busiest minute, as in the benchmark. */
+export const SLOT_MS = 5 * MINUTE_MS;
+/** Slots forecast ahead: an hour, for the record and the dashboard; the plan reads the first few. */
+export const HORIZON_SLOTS = 12;
+/** History the forecaster learns from. */
+export const HISTORY_DAYS = 14;
+
+export interface LivePlanInput {
+  twin: Twin;
+  /** The load metric's samples (per its period), up to now. */
+  load: readonly Sample[];
+  /** The utilization metric's recent samples (CPU %), when the twin has one. */
+  utilization?: readonly Sample[];
+  target: TargetState;
+  /** What earlier decisions inside the stabilization window asked for (plan or reactive floor). */
+  recentAsks: readonly number[];
+  now: number;
+  /** Minutes until the next decision: the plan covers them plus the warm-up. */
+  scheduleMinutes: number;
+}
+
+export interface LiveForecast {
+  t0: number;
+  stepMs: number;
+  p10: number[];
+  p50: number[];
+  p90: number[];
+  model: string;
+}
+
+export interface LivePlan {
+  decision: Decision;
+  forecast: LiveForecast;
+  capacityPerInstance: number;
+}
+
+/** A twin that cannot be planned yet; the message says what is missing and how to supply it. */
+export class PlanInputError extends Error {
+  override readonly name = 'PlanInputError';
+}
+
+/**
+ * One decision for a live twin, as the benchmark's planner makes it each minute: the capacity
+ * that the forecast quantile of peak demand needs over the minutes this decision governs (from
+ * now until instances launched at the next decision serve), at the policy's target utilization;
+ * then the guardrails against the target's current capacity and bounds.
+ */
+export function planLive(p: LivePlanInput): LivePlan {
+  const { twin, now } = p;
+  const policy = twin.policy;
+  const loadQuery = twin.metrics.find((m) => m.role === 'load');
+  if (!loadQuery) {
+    throw new PlanInputError(`twin "${twin.id}" has no metric with role "load": add the metric to forecast`);
+  }
+  const perMinute = perMinuteDemand(p.load, loadQuery);
+  if (perMinute.length === 0) {
+    throw new PlanInputError(
+      `twin "${twin.id}" has no samples of "${loadQuery.key}" yet: the collector must run first`,
+    );
+  }
+  const k = capacityPerInstance(p, perMinute);
+  const forecast = forecastPeaks(perMinute, now);
+  const reach = p.scheduleMinutes + policy.warmupMinutes;
+  const forecastPeak = peakOver(forecast, now, now + reach * MINUTE_MS, policy.quantile);
+  const u = policy.targetUtilization;
+  const last = perMinute[perMinute.length - 1].v;
+  const planned = instancesFor(forecastPeak, k, u);
+  const reactiveFloor = instancesFor(last, k, u);
+  const { desired, boundBy } = applyGuardrails({
+    planned,
+    reactiveFloor,
+    recentAsk: Math.max(0, ...p.recentAsks),
+    previous: p.target.capacity,
+    maxStep: policy.maxStep,
+    minInstances: Math.max(p.target.min, policy.minInstances ?? 0),
+    maxInstances: Math.min(p.target.max, policy.maxInstances ?? Number.POSITIVE_INFINITY),
+  });
+  return {
+    decision: {
+      desired,
+      reason: {
+        boundBy,
+        planned,
+        forecastPeak,
+        quantile: policy.quantile,
+        targetUtilization: u,
+        window: [0, reach],
+        reactiveFloor,
+        lastObservedDemand: last,
+        model: forecast.model,
+      },
+    },
+    forecast,
+    capacityPerInstance: k,
+  };
+}
+
+/** Demand per minute: a Sum over a longer period is spread over its minutes, as the benchmark does. */
+function perMinuteDemand(samples: readonly Sample[], q: MetricQuery): Sample[] {
+  const minutes = q.periodSeconds / 60;
+  const scale = q.stat === 'Sum' ? 1 / minutes : 1;
+  return samples.filter((s) => Number.isFinite(s.v)).map((s) => ({ t: s.t, v: s.v * scale }));
+}
+
+/**
+ * The fitted capacity model when there is one; otherwise read off the last half hour: load per
+ * instance over the CPU it caused (the current fleet size stands in for the past half hour's).
+ */
+function capacityPerInstance(p: LivePlanInput, load: Sample[]): number {
+  if (p.twin.capacityModel) return p.twin.capacityModel.capacityPerInstance;
+  const since = p.now - 30 * MINUTE_MS;
+  const cpu = new Map((p.utilization ?? []).filter((s) => s.t >= since).map((s) => [s.t, s.v]));
+  const ratios = load
+    .filter((s) => s.t >= since && (cpu.get(s.t) ?? 0) >= 5)
+    .map((s) => s.v / (Math.max(1, p.target.capacity) * ((cpu.get(s.t) as number) / 100)));
+  if (ratios.length >= 3) return median(ratios);
+  throw new PlanInputError(
+    `twin "${p.twin.id}" has no capacity model and too few recent utilization samples to estimate one: ` +
+      'add a metric with role "utilization" (CPUUtilization) or set capacityModel on the twin',
+  );
+}
+
+/** Slot peaks over the last HISTORY_DAYS, on a grid anchored to the epoch, then the forecast. */
+function forecastPeaks(load: Sample[], now: number): LiveForecast {
+  const origin = Math.floor(now / SLOT_MS) * SLOT_MS;
+  const t0 = origin - HISTORY_DAYS * 288 * SLOT_MS;
+  const peaks = new Float64Array((origin - t0) / SLOT_MS).fill(Number.NaN);
+  for (const s of load) {
+    if (s.t < t0 || s.t >= origin) continue;
+    const i = Math.floor((s.t - t0) / SLOT_MS);
+    if (!(s.v <= peaks[i])) peaks[i] = s.v;
+  }
+  // The slot in progress has not peaked yet: the forecast starts at it, the last sample covers it.
+  if (!peaks.some((v) => !Number.isNaN(v))) peaks[peaks.length - 1] = load[load.length - 1].v;
+  const f = forecastTwin({ history: peaks, t0, stepMs: SLOT_MS, horizon: HORIZON_SLOTS });
+  return { t0: origin, stepMs: SLOT_MS, p10: [...f.p10], p50: [...f.p50], p90: [...f.p90], model: f.model };
+}
+
+/** The forecast quantile's peak over [from, to). */
+function peakOver(f: LiveForecast, from: number, to: number, q: number): number {
+  const atQ = quantileFromBand(q);
+  let peak = 0;
+  for (let h = 0; h < f.p50.length; h++) {
+    const start = f.t0 + h * f.stepMs;
+    if (start + f.stepMs <= from || start >= to) continue;
+    peak = Math.max(peak, atQ(f.p50[h], f.p90[h]));
+  }
+  return peak;
+}

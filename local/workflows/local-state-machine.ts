@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
+
+// aws-local-stepfunctions 3 targets Node 22; on Node 20 it needs this one ES2024 helper.
+if (!('withResolvers' in Promise)) {
+  Object.assign(Promise, {
+    withResolvers<T>() {
+      let resolve!: (v: T) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+/** A Lambda task bound locally: the real handler (or a run function with local ports). */
+export type TaskFunction = (input: unknown) => Promise<unknown>;
+
+const STATEMACHINES = join(import.meta.dirname, '..', '..', 'statemachines');
+const PLACEHOLDER = /\$\{([A-Za-z0-9]+)\}/g;
+
+/** The ARN a placeholder stands for in local runs (the CDK substitutes the real ones). */
+export const localArn = (placeholder: string) =>
+  `arn:aws:lambda:us-east-1:000000000000:function:${placeholder}`;
+
+/** The ASL file's text, as the CDK reads it. */
+export const readDefinition = (name: string): string =>
+  readFileSync(join(STATEMACHINES, `${name}.asl.json`), 'utf8');
+
+/** The `${Placeholder}`s a definition needs substituted. */
+export const placeholdersOf = (text: string): string[] => [
+  ...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1])),
+];
+
+type State = Record<string, unknown> & { Type: string; Next?: string; Resource?: string };
+type Definition = { StartAt: string; States: Record<string, State> };
+
+/**
+ * Runs a state machine file with aws-local-stepfunctions, each Lambda task bound to a local
+ * function by its placeholder. The local engine lacks the Distributed Map's ItemBatcher: a Map
+ * with one gets a Pass state before it that partitions the items (States.ArrayPartition) and an
+ * ItemSelector that hands each child `{ Items, BatchInput }`, the shape ItemBatcher gives in AWS.
+ * ToleratedFailurePercentage is ignored locally: a failed child fails the run.
+ */
+export class LocalStateMachine {
+  private readonly machine: StateMachine;
+  private readonly handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+
+  constructor(name: string, bindings: Record<string, TaskFunction>) {
+    const text = readDefinition(name);
+    const missing = placeholdersOf(text).filter((p) => !bindings[p]);
+    if (missing.length) throw new Error(`${name}: no local function bound for ${missing.join(', ')}`);
+    const definition = JSON.parse(text.replace(PLACEHOLDER, (_, p: string) => localArn(p))) as Definition;
+    const seen = new Set<string>();
+    this.prepare(definition, seen, bindings);
+    this.machine = new StateMachine(definition as never, { validationOptions: { checkPaths: false } });
+  }
+
+  /** Runs one execution to its end; rejects with the execution's error. */
+  async run(input: unknown, options: RunOptions = {}): Promise<unknown> {
+    const execution = this.machine.run(input as never, {
+      ...options,
+      overrides: { ...options.overrides, taskResourceLocalHandlers: this.handlers as never },
+    });
+    return execution.result;
+  }
+
+  private prepare(d: Definition, seen: Set<string>, bindings: Record<string, TaskFunction>): void {
+    for (const [name, state] of Object.entries(d.States)) {
+      // Local handlers are keyed by state name, in nested workflows too.
+      if (seen.has(name)) throw new Error(`state name "${name}" is used twice: local bindings need unique names`);
+      seen.add(name);
+      if (state.Type === 'Task' && typeof state.Resource === 'string') {
+        const placeholder = state.Resource.split(':function:')[1];
+        const fn = bindings[placeholder];
+        if (fn) this.handlers[name] = fn;
+      }
+      const inner = (state.ItemProcessor ?? state.Iterator) as Definition | undefined;
+      if (inner) this.prepare(inner, seen, bindings);
+      for (const branch of (state.Branches as Definition[] | undefined) ?? []) this.prepare(branch, seen, bindings);
+      if (state.Type === 'Map' && state.ItemBatcher) batchLocally(d, name, state);
+    }
+  }
+}
+
+function batchLocally(d: Definition, name: string, map: State): void {
+  const batcher = map.ItemBatcher as { MaxItemsPerBatch?: number; BatchInput?: unknown };
+  const itemsPath = (map.ItemsPath as string | undefined) ?? '$';
+  const partition = `${name}__Batches`;
+  d.States[partition] = {
+    Type: 'Pass',
+    Parameters: { 'batches.$': `States.ArrayPartition(${itemsPath}, ${batcher.MaxItemsPerBatch ?? 100})` },
+    ResultPath: '$.__batches',
+    Next: name,
+  };
+  for (const s of Object.values(d.States)) if (s.Next === name && s !== d.States[partition]) s.Next = partition;
+  for (const s of Object.values(d.States)) {
+    for (const c of (s.Choices as { Next?: string }[] | undefined) ?? []) if (c.Next === name) c.Next = partition;
+    if (s.Default === name) s.Default = partition;
+  }
+  if (d.StartAt === name) d.StartAt = partition;
+  map.ItemsPath = '$.__batches.batches';
+  map.ItemSelector = { 'Items.$': '$$.Map.Item.Value', BatchInput: batcher.BatchInput ?? {} };
+  delete map.ItemBatcher;
+}
+
+/** Binds a middy Lambda handler as a local task, with the context Lambda would give it. */
+export function lambdaTask(
+  functionName: string,
+  handler: (event: unknown, context: Context) => Promise<unknown>,
+): TaskFunction {
+  return (input) =>
+    handler(input, {
+      functionName,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: localArn(functionName),
+      memoryLimitInMB: '512',
+      awsRequestId: crypto.randomUUID(),
+      logGroupName: `/aws/lambda/${functionName}`,
+      logStreamName: 'local',
+      callbackWaitsForEmptyEventLoop: false,
+      getRemainingTimeInMillis: () => 60_000,
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    });
+}
