@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { idempotentActuate } from '../../layers/aws/idempotent-actuate.js';
 import { isTransient } from '../../layers/aws/retry.js';
 import { actuateBatch } from '../../layers/core/loop/actuate-batch.js';
@@ -10,14 +11,15 @@ import { scalingTargetFromEnv, storeFromEnv, TableEnvSchema } from '../shared/wi
 
 const env = TableEnvSchema.parse(process.env);
 const store = storeFromEnv();
-const act = idempotentActuate(new DynamoDBClient({}), env.TABLE_NAME, {
+const { act, registerLambdaContext } = idempotentActuate(new DynamoDBClient({}), env.TABLE_NAME, {
   target: scalingTargetFromEnv(),
   controls: () => store.getControls(),
 });
 const log = new Logger({ serviceName: 'twinscale-actuator' });
 
 /** Sets capacity for a batch's forecast-and-scale decisions, once per decision, and records each. */
-export const handler = middy(async (event: unknown) => {
+export const handler = middy(async (event: unknown, context: Context) => {
+  registerLambdaContext(context);
   const { actuations } = ActuateEventSchema.parse(event);
   const result = await actuateBatch({ store, act, isTransient }, actuations);
   log.info('batch actuated', result);

@@ -1,6 +1,7 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
 import { type ActuationPorts, type ActuationResult, actuate } from '../core/act/actuate.js';
 import type { ActuationRequest } from '../core/act/scaling-target.js';
 import { keys, TABLE } from './dynamo/table.js';
@@ -17,7 +18,11 @@ export function idempotentActuate(
   client: DynamoDBClient,
   tableName: string,
   ports: ActuationPorts,
-): (request: ActuationRequest) => Promise<ActuationResult> {
+): {
+  act: (request: ActuationRequest) => Promise<ActuationResult>;
+  /** Each invocation's context: an in-progress record expires with the invocation's time left. */
+  registerLambdaContext: (context: Context) => void;
+} {
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName,
     awsSdkV3Client: client,
@@ -26,12 +31,13 @@ export function idempotentActuate(
     staticPkValue: keys.idempotencyPartition,
     expiryAttr: TABLE.ttlAttribute,
   });
-  return makeIdempotent((request: ActuationRequest) => actuate(request, ports), {
-    persistenceStore,
-    config: new IdempotencyConfig({
-      eventKeyJmesPath: 'decisionId',
-      expiresAfterSeconds: REMEMBER_SECONDS,
-      throwOnNoIdempotencyKey: true,
-    }),
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'decisionId',
+    expiresAfterSeconds: REMEMBER_SECONDS,
+    throwOnNoIdempotencyKey: true,
   });
+  return {
+    act: makeIdempotent((request: ActuationRequest) => actuate(request, ports), { persistenceStore, config }),
+    registerLambdaContext: (context) => config.registerLambdaContext(context),
+  };
 }

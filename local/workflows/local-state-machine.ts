@@ -73,7 +73,8 @@ export class LocalStateMachine {
   private prepare(d: Definition, seen: Set<string>, bindings: Record<string, TaskFunction>): void {
     for (const [name, state] of Object.entries(d.States)) {
       // Local handlers are keyed by state name, in nested workflows too.
-      if (seen.has(name)) throw new Error(`state name "${name}" is used twice: local bindings need unique names`);
+      if (seen.has(name))
+        throw new Error(`state name "${name}" is used twice: local bindings need unique names`);
       seen.add(name);
       if (state.Type === 'Task' && typeof state.Resource === 'string') {
         const placeholder = state.Resource.split(':function:')[1];
@@ -82,7 +83,8 @@ export class LocalStateMachine {
       }
       const inner = (state.ItemProcessor ?? state.Iterator) as Definition | undefined;
       if (inner) this.prepare(inner, seen, bindings);
-      for (const branch of (state.Branches as Definition[] | undefined) ?? []) this.prepare(branch, seen, bindings);
+      for (const branch of (state.Branches as Definition[] | undefined) ?? [])
+        this.prepare(branch, seen, bindings);
       if (state.Type === 'Map' && state.ItemBatcher) batchLocally(d, name, state);
     }
   }
@@ -98,9 +100,11 @@ function batchLocally(d: Definition, name: string, map: State): void {
     ResultPath: '$.__batches',
     Next: name,
   };
-  for (const s of Object.values(d.States)) if (s.Next === name && s !== d.States[partition]) s.Next = partition;
+  for (const s of Object.values(d.States))
+    if (s.Next === name && s !== d.States[partition]) s.Next = partition;
   for (const s of Object.values(d.States)) {
-    for (const c of (s.Choices as { Next?: string }[] | undefined) ?? []) if (c.Next === name) c.Next = partition;
+    for (const c of (s.Choices as { Next?: string }[] | undefined) ?? [])
+      if (c.Next === name) c.Next = partition;
     if (s.Default === name) s.Default = partition;
   }
   if (d.StartAt === name) d.StartAt = partition;
@@ -114,19 +118,24 @@ export function lambdaTask(
   functionName: string,
   handler: (event: unknown, context: Context) => Promise<unknown>,
 ): TaskFunction {
-  return (input) =>
-    handler(input, {
-      functionName,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: localArn(functionName),
-      memoryLimitInMB: '512',
-      awsRequestId: crypto.randomUUID(),
-      logGroupName: `/aws/lambda/${functionName}`,
-      logStreamName: 'local',
-      callbackWaitsForEmptyEventLoop: false,
-      getRemainingTimeInMillis: () => 60_000,
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    });
+  return (input) => handler(input, localLambdaContext(functionName));
+}
+
+/** What Lambda passes a handler besides the event, for local invocations. */
+export function localLambdaContext(functionName: string, timeoutMs = 60_000): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: localArn(functionName),
+    memoryLimitInMB: '512',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
 }

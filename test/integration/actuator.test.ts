@@ -4,6 +4,7 @@ import { AwsScalingTarget } from '../../layers/aws/scaling/aws-scaling-target.js
 import type { ActuationRequest } from '../../layers/core/act/scaling-target.js';
 import { NotManagedError, type ScalingTarget } from '../../layers/core/act/scaling-target.js';
 import { actuateBatch } from '../../layers/core/loop/actuate-batch.js';
+import { localLambdaContext } from '../../local/workflows/local-state-machine.js';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
 import { type Moto, motoAvailable, startMoto } from '../support/moto.js';
 import { ScalingFixtures } from '../support/scaling-fixtures.js';
@@ -31,7 +32,7 @@ describeMoto('actuator on EC2 Auto Scaling and ECS (moto_server), idempotent on 
   let fx: ScalingFixtures;
   let store: DynamoTwinStore;
   let target: CountingTarget;
-  let act: ReturnType<typeof idempotentActuate>;
+  let act: ReturnType<typeof idempotentActuate>['act'];
   let n = 0;
 
   const asg = (name: string, desired: number, maxStep = 100, extra: Partial<ActuationRequest> = {}) => ({
@@ -64,7 +65,9 @@ describeMoto('actuator on EC2 Auto Scaling and ECS (moto_server), idempotent on 
     const table = await db.newTable();
     store = new DynamoTwinStore(db.client, { tableName: table });
     target = new CountingTarget(new AwsScalingTarget(fx.clients));
-    act = idempotentActuate(db.client, table, { target, controls: () => store.getControls() });
+    const actuator = idempotentActuate(db.client, table, { target, controls: () => store.getControls() });
+    actuator.registerLambdaContext(localLambdaContext('actuator'));
+    act = actuator.act;
   });
 
   afterAll(async () => {

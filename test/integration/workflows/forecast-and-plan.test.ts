@@ -1,0 +1,163 @@
+import { DynamoTwinStore } from '../../../layers/aws/dynamo/dynamo-twin-store.js';
+import type { TwinInput } from '../../../layers/core/twin/twin.js';
+import {
+  LocalStateMachine,
+  lambdaTask,
+  type TaskFunction,
+} from '../../../local/workflows/local-state-machine.js';
+import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
+import { type Moto, motoAvailable, startMoto } from '../../support/moto.js';
+import { ScalingFixtures } from '../../support/scaling-fixtures.js';
+import { pointHandlersAt } from '../../support/workflow-env.js';
+
+const describeMoto = motoAvailable() ? describe : describe.skip;
+const NOW = Date.parse('2026-11-23T12:00:00.000Z');
+const MIN = 60_000;
+
+/** Two days of per-minute requests around 300/min: at 100 per instance and 60 %, about 5–6 instances. */
+const requests = Array.from({ length: 2 * 1440 }, (_, i) => ({
+  t: NOW - (2 * 1440 - i) * MIN,
+  v: Math.round(300 + 60 * Math.sin((2 * Math.PI * i) / 1440)),
+}));
+
+const twin = (
+  id: string,
+  target: TwinInput['target'],
+  mode: 'forecast-only' | 'forecast-and-scale',
+): TwinInput => ({
+  id,
+  target,
+  metrics: [
+    {
+      key: 'requests',
+      role: 'load',
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'RequestCount',
+      stat: 'Sum',
+    },
+  ],
+  policy: { mode, targetUtilization: 0.6, maxStep: 10 },
+  capacityModel: { capacityPerInstance: 100, low: 90, high: 110, fittedAt: '2026-11-20T00:00:00.000Z' },
+});
+
+describeMoto('forecast-and-plan state machine, run locally with the real handlers', () => {
+  let moto: Moto;
+  let db: LocalDynamo;
+  let fx: ScalingFixtures;
+  let store: DynamoTwinStore;
+  let tasks: Record<string, TaskFunction>;
+
+  const machine = (overrides: Partial<Record<string, TaskFunction>> = {}) =>
+    new LocalStateMachine('forecast-and-plan', { ...tasks, ...overrides } as Record<string, TaskFunction>);
+  const at = (minutes: number) => ({ now: new Date(NOW + minutes * MIN).toISOString() });
+  const noWait = { retryIntervalOverrides: { PlanBatch: 0, Actuate: 0, RecordFailure: 0, ListDueTwins: 0 } };
+  const decisions = async (id: string) => (await store.listRecords(id, 'decision')).items;
+
+  beforeAll(async () => {
+    [moto, db] = await Promise.all([startMoto(), startDynalite()]);
+    fx = new ScalingFixtures(moto);
+    await fx.setUp();
+    const table = await db.newTable();
+    store = new DynamoTwinStore(db.client, { tableName: table });
+    pointHandlersAt(db, moto, table);
+    // One at a time: jest's ESM loader races on concurrent dynamic imports of shared modules.
+    const list = await import('../../../functions/list-due-twins/handler.js');
+    const plan = await import('../../../functions/plan-batch/handler.js');
+    const actuator = await import('../../../functions/actuator/handler.js');
+    const failure = await import('../../../functions/record-failure/handler.js');
+    tasks = {
+      ListDueTwinsFunctionArn: lambdaTask('list-due-twins', list.handler),
+      PlanBatchFunctionArn: lambdaTask('plan-batch', plan.handler),
+      ActuatorFunctionArn: lambdaTask('actuator', actuator.handler),
+      RecordFailureFunctionArn: lambdaTask('record-failure', failure.handler),
+    };
+  });
+
+  afterAll(async () => {
+    fx?.destroy();
+    await Promise.all([moto?.stop(), db?.stop()]);
+  });
+
+  test('with no twins, the run lists none and ends', async () => {
+    await expect(machine().run(at(0))).resolves.toEqual({ now: '2026-11-23T12:00:00.000Z', twins: [] });
+  });
+
+  test('happy path: every twin decided and recorded; scale-mode twins scaled, forecast-only ones left alone', async () => {
+    await fx.group('steady', { min: 1, max: 20, desired: 2, managed: true });
+    await fx.group('rising', { min: 1, max: 20, desired: 2, managed: true });
+    await fx.group('legacy', { min: 1, max: 20, desired: 2, managed: false });
+    await fx.service('api', { min: 1, max: 30, managed: true });
+    await store.createTwin(twin('steady', { kind: 'asg', autoScalingGroupName: 'steady' }, 'forecast-only'));
+    await store.createTwin(
+      twin('rising', { kind: 'asg', autoScalingGroupName: 'rising' }, 'forecast-and-scale'),
+    );
+    await store.createTwin(
+      twin('legacy', { kind: 'asg', autoScalingGroupName: 'legacy' }, 'forecast-and-scale'),
+    );
+    await store.createTwin(
+      twin('api', { kind: 'ecs', cluster: 'prod', service: 'api' }, 'forecast-and-scale'),
+    );
+    for (const id of ['steady', 'rising', 'legacy', 'api'])
+      await store.appendSamples(id, 'requests', requests);
+
+    const out = await machine().run(at(0));
+    expect(out).toEqual({ now: '2026-11-23T12:00:00.000Z', batches: [{ twins: 4, failed: 0 }] });
+
+    const [steady] = await decisions('steady');
+    expect(steady).toMatchObject({ action: 'recorded-only', previous: 2, reason: { quantile: 0.9 } });
+    expect(steady.desired).toBeGreaterThanOrEqual(5);
+    expect(await fx.groupCapacity('steady')).toBe(2);
+
+    const [rising] = await decisions('rising');
+    expect(rising).toMatchObject({ action: 'scaled', previous: 2, result: `2 → ${rising.desired}` });
+    expect(await fx.groupCapacity('rising')).toBe(rising.desired);
+
+    const [api] = await decisions('api');
+    expect(api.action).toBe('scaled');
+    expect((await fx.serviceFloor('api')).min).toBe(api.desired);
+
+    const [legacy] = await decisions('legacy');
+    expect(legacy).toMatchObject({
+      action: 'failed',
+      result: expect.stringContaining('not tagged twinscale:managed=true'),
+    });
+    expect(await fx.groupCapacity('legacy')).toBe(2);
+
+    const [forecast] = (await store.listRecords('steady', 'forecast')).items;
+    expect(forecast.points).toHaveLength(12);
+  });
+
+  test('a transient failure is retried and the batch then succeeds, deciding once', async () => {
+    const real = tasks.PlanBatchFunctionArn;
+    let calls = 0;
+    const flaky: TaskFunction = async (input) => {
+      if (++calls === 1) throw Object.assign(new Error('Rate exceeded'), { name: 'TransientError' });
+      return real(input);
+    };
+    const out = await machine({ PlanBatchFunctionArn: flaky }).run(at(5), { overrides: noWait });
+    expect(calls).toBe(2);
+    expect(out).toMatchObject({ batches: [{ twins: 4, failed: 0 }] });
+    const [rising] = await decisions('rising');
+    expect(rising).toMatchObject({
+      at: '2026-11-23T12:05:00.000Z',
+      action: expect.stringMatching(/scaled|none/),
+    });
+  });
+
+  test('a batch that keeps failing is recorded on each of its twins, and the run goes on', async () => {
+    const broken: TaskFunction = async () => {
+      throw Object.assign(new Error('model exploded'), { name: 'RangeError' });
+    };
+    const out = await machine({ PlanBatchFunctionArn: broken }).run(at(10), { overrides: noWait });
+    expect(out).toMatchObject({ batches: [{ twins: 4, failed: 4 }] });
+    for (const id of ['steady', 'rising', 'legacy', 'api']) {
+      const [latest] = await decisions(id);
+      expect(latest).toMatchObject({
+        at: '2026-11-23T12:10:00.000Z',
+        action: 'failed',
+        result: 'model exploded',
+      });
+    }
+    expect(await fx.groupCapacity('steady')).toBe(2);
+  });
+});
