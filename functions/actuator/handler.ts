@@ -7,6 +7,7 @@ import { idempotentActuate } from '../../layers/aws/idempotent-actuate.js';
 import { isTransient } from '../../layers/aws/retry.js';
 import { actuateBatch } from '../../layers/core/loop/actuate-batch.js';
 import { ActuateEventSchema } from '../../layers/core/loop/events.js';
+import { parseEvent } from '../shared/parse-event.js';
 import { scalingTargetFromEnv, storeFromEnv, TableEnvSchema } from '../shared/wiring.js';
 
 const env = TableEnvSchema.parse(process.env);
@@ -20,7 +21,7 @@ const log = new Logger({ serviceName: 'twinscale-actuator' });
 /** Sets capacity for a batch's forecast-and-scale decisions, once per decision, and records each. */
 export const handler = middy(async (event: unknown, context: Context) => {
   registerLambdaContext(context);
-  const { actuations } = ActuateEventSchema.parse(event);
+  const { actuations } = parseEvent(ActuateEventSchema, event);
   const result = await actuateBatch({ store, act, isTransient }, actuations);
   log.info('batch actuated', result);
   return result;

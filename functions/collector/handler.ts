@@ -11,6 +11,7 @@ import middy from '@middy/core';
 import { CloudWatchMetricSource } from '../../layers/aws/cloudwatch/cloudwatch-metric-source.js';
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
 import { CollectorSettingsSchema } from '../../layers/core/collect/collect.js';
+import { parseEvent } from '../shared/parse-event.js';
 import { runCollector } from './run.js';
 import { CollectorEnvSchema, CollectorEventSchema } from './settings.js';
 
@@ -40,7 +41,7 @@ const ports = {
 };
 
 export const handler = middy(async (event: unknown) => {
-  const { now } = CollectorEventSchema.parse(event ?? {});
+  const { now } = parseEvent(CollectorEventSchema, event ?? {});
   return runCollector(ports, now ? () => Date.parse(now) : Date.now);
 })
   .use(injectLambdaContext(log))

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { ListDueEventSchema, scheduledTime } from '../../layers/core/loop/events.js';
 import { listDueTwins } from '../../layers/core/loop/list-due.js';
+import { parseEvent } from '../shared/parse-event.js';
 import { LoopEnvSchema, storeFromEnv } from '../shared/wiring.js';
 
 const env = LoopEnvSchema.parse(process.env);
@@ -11,7 +12,7 @@ const log = new Logger({ serviceName: 'twinscale-list-due-twins' });
 
 /** First state of forecast-and-plan: the twins to decide for, and the slot being decided. */
 export const handler = middy(async (event: unknown) => {
-  const now = scheduledTime(ListDueEventSchema.parse(event ?? {})) ?? Date.now();
+  const now = scheduledTime(parseEvent(ListDueEventSchema, event ?? {})) ?? Date.now();
   const due = await listDueTwins(store, now, env.SCHEDULE_MINUTES);
   log.info('twins due', { now: due.now, twins: due.twins.length });
   return due;

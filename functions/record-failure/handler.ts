@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { RecordFailureEventSchema } from '../../layers/core/loop/events.js';
 import { recordBatchFailure } from '../../layers/core/loop/record-batch-failure.js';
+import { parseEvent } from '../shared/parse-event.js';
 import { LoopEnvSchema, storeFromEnv } from '../shared/wiring.js';
 
 const env = LoopEnvSchema.parse(process.env);
@@ -11,7 +12,7 @@ const log = new Logger({ serviceName: 'twinscale-record-failure' });
 
 /** The Catch of a batch whose retries ran out: the failure goes on each of its twins, the run goes on. */
 export const handler = middy(async (event: unknown) => {
-  const e = RecordFailureEventSchema.parse(event);
+  const e = parseEvent(RecordFailureEventSchema, event);
   log.warn('batch failed', { twins: e.Items.length, error: e.error });
   return recordBatchFailure(store, e, env.SCHEDULE_MINUTES);
 }).use(injectLambdaContext(log));

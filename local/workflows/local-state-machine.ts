@@ -63,7 +63,17 @@ export class LocalStateMachine {
 
   /** Runs one execution to its end; rejects with the execution's error. */
   async run(input: unknown, options: RunOptions = {}): Promise<unknown> {
+    const name = crypto.randomUUID();
     const execution = this.machine.run(input as never, {
+      // what Step Functions gives every execution; the local engine has only Input and StartTime
+      context: {
+        Execution: {
+          Id: `arn:aws:states:us-east-1:000000000000:execution:local:${name}`,
+          Name: name,
+          StartTime: new Date().toISOString(),
+          Input: input as never,
+        },
+      },
       ...options,
       overrides: { ...options.overrides, taskResourceLocalHandlers: this.handlers as never },
     });

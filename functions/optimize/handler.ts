@@ -1,0 +1,25 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { OptimizeRequestSchema } from '../../layers/core/loop/twin-replay.js';
+import { optimizeTask } from '../../layers/core/loop/what-if-tasks.js';
+import { parseEvent, workflowEvent } from '../shared/parse-event.js';
+import { storeFromEnv } from '../shared/wiring.js';
+
+const store = storeFromEnv();
+const log = new Logger({ serviceName: 'twinscale-optimize' });
+
+/** The state machine passes the execution's input and the execution's name and start. */
+export const OptimizeEventSchema = workflowEvent(OptimizeRequestSchema);
+
+export const handler = middy(async (event: unknown) => {
+  const { request, execution } = parseEvent(OptimizeEventSchema, event);
+  const done = await optimizeTask(
+    store,
+    request,
+    { name: execution.name, now: Date.parse(execution.startTime) },
+    (i, n) => log.info('optimize progress', { candidate: i, of: n }),
+  );
+  log.info('optimization stored', { ...done });
+  return done;
+}).use(injectLambdaContext(log));

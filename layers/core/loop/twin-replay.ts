@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { PlanInputError } from '../policy/live-plan.js';
+import { targetTrackingPolicy } from '../policy/reference.js';
+import { twinPolicy } from '../policy/twin-policy.js';
+import type { ScalingPolicy } from '../policy/types.js';
+import { DAY_MS, MINUTE_MS, toGrid } from '../series/grid.js';
+import { minuteDemand } from '../simulate/minute-demand.js';
+import { type FleetPhysics, FleetPhysicsSchema } from '../simulate/physics.js';
+import { replay, type ScalingScores } from '../simulate/replay.js';
+import { WhatIfSchema } from '../simulate/what-if.js';
+import type { TwinStore } from '../store/twin-store.js';
+import { type Twin, TwinIdSchema } from '../twin/twin.js';
+
+const RecordIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'id: 1–100 of A–Z a–z 0–9 . _ : -')
+  .optional()
+  .describe('default: the execution name');
+
+/** Days of the twin's own load replayed, after a week of history the policies learn from. */
+const DaysSchema = z.number().int().min(1).max(14);
+
+/** The scenario workflow's input: a what-if replayed on the twin's recent load. */
+export const ScenarioRequestSchema = z.object({
+  twinId: TwinIdSchema,
+  scenarioId: RecordIdSchema,
+  days: DaysSchema.default(1),
+  whatIf: WhatIfSchema.default(WhatIfSchema.parse({})),
+});
+export type ScenarioRequest = z.infer<typeof ScenarioRequestSchema>;
+
+/** The optimize workflow's input: which policy settings would have done best on the twin's recent load. */
+export const OptimizeRequestSchema = z.object({
+  twinId: TwinIdSchema,
+  optimizationId: RecordIdSchema,
+  days: DaysSchema.default(3),
+  budgetRatio: z
+    .number()
+    .positive()
+    .max(10)
+    .default(1)
+    .describe('cost allowed, relative to the reactive target-tracking rule on the same days'),
+});
+export type OptimizeRequest = z.infer<typeof OptimizeRequestSchema>;
+
+const HISTORY_DAYS = 7;
+
+/** The twin's load as per-minute demand: a week of history, then `days` to replay. */
+export async function twinDemand(
+  store: TwinStore,
+  twinId: string,
+  days: number,
+  now: number,
+): Promise<{
+  twin: Twin;
+  demand: Float64Array;
+  start: number;
+  capacityPerInstance: number;
+  physics: FleetPhysics;
+}> {
+  const twin = await store.getTwin(twinId);
+  if (!twin) throw new PlanInputError(`twinId: twin "${twinId}" does not exist`);
+  const load = twin.metrics.find((m) => m.role === 'load');
+  if (!load) throw new PlanInputError(`twin "${twinId}" has no metric with role "load" to replay`);
+  if (!twin.capacityModel)
+    throw new PlanInputError(`twin "${twinId}" has no capacity model: fit one before simulating it`);
+  const end = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+  const samples = await store.readSamples(twinId, load.key, end - (days + HISTORY_DAYS) * DAY_MS, end);
+  if (samples.length === 0 || samples[samples.length - 1].t - samples[0].t < days * DAY_MS)
+    throw new PlanInputError(
+      `twin "${twinId}" has ${samples.length} samples of "${load.key}", less than the ${days} day(s) asked: ask for fewer days`,
+    );
+  const { grid } = toGrid(samples, load.periodSeconds * 1000);
+  // minuteDemand spreads a step's count over its minutes; a gauge (any other stat) holds instead.
+  const spread = minuteDemand(grid).demand;
+  const stepMinutes = load.periodSeconds / 60;
+  const demand = load.stat === 'Sum' ? spread : spread.map((v) => v * stepMinutes);
+  const start = Math.max(1, demand.length - days * 1440);
+  const physics = FleetPhysicsSchema.parse({
+    warmupMinutes: twin.policy.warmupMinutes,
+    minInstances: twin.policy.minInstances ?? 1,
+    maxInstances: twin.policy.maxInstances ?? 400,
+  });
+  return { twin, demand, start, capacityPerInstance: twin.capacityModel.capacityPerInstance, physics };
+}
+
+export interface PolicyOutcome {
+  policy: string;
+  settings?: { targetUtilization: number; quantile: number };
+  scores: ScalingScores;
+}
+
+const twinPolicyAt = (targetUtilization: number, quantile: number, twin: Twin): ScalingPolicy =>
+  twinPolicy({
+    targetUtilization,
+    quantile,
+    stabilizationMinutes: twin.policy.stabilizationMinutes,
+    maxStep: twin.policy.maxStep,
+    autoTune: { enabled: false },
+  });
+
+/** The twin's policy and the reactive rule, each on the replayed days as they were and under the what-if. */
+export function runScenario(
+  input: Awaited<ReturnType<typeof twinDemand>>,
+  whatIf: ScenarioRequest['whatIf'],
+): { asItWas: PolicyOutcome[]; whatIf: PolicyOutcome[] } {
+  const { twin } = input;
+  const policies = () => [
+    { name: 'twin', make: () => twinPolicyAt(twin.policy.targetUtilization, twin.policy.quantile, twin) },
+    { name: 'target-tracking', make: () => targetTrackingPolicy({ target: twin.policy.targetUtilization }) },
+  ];
+  const run = (w?: ScenarioRequest['whatIf']) =>
+    policies().map((p) => ({ policy: p.name, scores: replay(p.make(), { ...input, whatIf: w }).scores }));
+  return { asItWas: run(), whatIf: run(whatIf) };
+}
+
+/** Settings the search tries: how hard to lean on the forecast, and how full to run the fleet. */
+export const CANDIDATE_SETTINGS = [0.5, 0.6, 0.7, 0.8].flatMap((targetUtilization) =>
+  [0.75, 0.9, 0.97].map((quantile) => ({ targetUtilization, quantile })),
+);
+
+/**
+ * The candidate settings replayed on the twin's recent days beside the reactive rule; the best is
+ * the one with the fewest breach minutes within the cost budget (the cheapest when none fits).
+ * The genetic search over the whole policy space replaces this grid later; the workflow stays.
+ */
+export function runOptimization(
+  input: Awaited<ReturnType<typeof twinDemand>>,
+  budgetRatio: number,
+  progress: (done: number, total: number) => void = () => {},
+): {
+  baseline: PolicyOutcome;
+  candidates: PolicyOutcome[];
+  best: PolicyOutcome;
+  budgetInstanceHours: number;
+} {
+  const { twin } = input;
+  const baseline: PolicyOutcome = {
+    policy: 'target-tracking',
+    scores: replay(targetTrackingPolicy({ target: twin.policy.targetUtilization }), input).scores,
+  };
+  const candidates = CANDIDATE_SETTINGS.map((settings, i) => {
+    const scores = replay(twinPolicyAt(settings.targetUtilization, settings.quantile, twin), input).scores;
+    progress(i + 1, CANDIDATE_SETTINGS.length);
+    return { policy: 'twin', settings, scores };
+  });
+  const budget = baseline.scores.instanceHours * budgetRatio;
+  const affordable = candidates.filter((c) => c.scores.instanceHours <= budget);
+  const best = affordable.length
+    ? affordable.reduce((a, b) => (b.scores.breachMinutes < a.scores.breachMinutes ? b : a))
+    : candidates.reduce((a, b) => (b.scores.instanceHours < a.scores.instanceHours ? b : a));
+  return { baseline, candidates, best, budgetInstanceHours: budget };
+}

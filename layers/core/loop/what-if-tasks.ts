@@ -1,0 +1,68 @@
+import type { TwinStore } from '../store/twin-store.js';
+import {
+  type OptimizeRequest,
+  runOptimization,
+  runScenario,
+  type ScenarioRequest,
+  twinDemand,
+} from './twin-replay.js';
+
+/** What both workflows return: where the full result was stored, and its headline. */
+export interface StoredResult {
+  twinId: string;
+  recordId: string;
+  summary: Record<string, unknown>;
+}
+
+/** Runs a scenario on the twin and stores it as a scenario record (once per id: a retry stores it once). */
+export async function scenarioTask(
+  store: TwinStore,
+  request: ScenarioRequest,
+  execution: { name: string; now: number },
+): Promise<StoredResult> {
+  const input = await twinDemand(store, request.twinId, request.days, execution.now);
+  const result = runScenario(input, request.whatIf);
+  const recordId = request.scenarioId ?? execution.name;
+  await store.putRecord(request.twinId, 'scenario', {
+    id: recordId,
+    at: new Date(execution.now).toISOString(),
+    input: request,
+    result,
+  });
+  const breaches = (o: typeof result.asItWas) =>
+    Object.fromEntries(o.map((p) => [p.policy, p.scores.breachMinutes]));
+  return {
+    twinId: request.twinId,
+    recordId,
+    summary: { breachMinutesAsItWas: breaches(result.asItWas), breachMinutesWhatIf: breaches(result.whatIf) },
+  };
+}
+
+/** Searches the twin's policy settings on its recent days and stores the result as an optimization record. */
+export async function optimizeTask(
+  store: TwinStore,
+  request: OptimizeRequest,
+  execution: { name: string; now: number },
+  progress?: (done: number, total: number) => void,
+): Promise<StoredResult> {
+  const input = await twinDemand(store, request.twinId, request.days, execution.now);
+  const result = runOptimization(input, request.budgetRatio, progress);
+  const recordId = request.optimizationId ?? execution.name;
+  await store.putRecord(request.twinId, 'optimization', {
+    id: recordId,
+    at: new Date(execution.now).toISOString(),
+    input: request,
+    result,
+  });
+  return {
+    twinId: request.twinId,
+    recordId,
+    summary: {
+      best: result.best.settings,
+      breachMinutes: result.best.scores.breachMinutes,
+      instanceHours: result.best.scores.instanceHours,
+      baselineBreachMinutes: result.baseline.scores.breachMinutes,
+      baselineInstanceHours: result.baseline.scores.instanceHours,
+    },
+  };
+}
