@@ -63,7 +63,7 @@ export function planLive(p: LivePlanInput): LivePlan {
   if (!loadQuery) {
     throw new PlanInputError(`twin "${twin.id}" has no metric with role "load": add the metric to forecast`);
   }
-  const perMinute = perMinuteDemand(p.load, loadQuery);
+  const perMinute = perMinuteDemand(p.load, loadQuery).filter((s) => s.t < now);
   if (perMinute.length === 0) {
     throw new PlanInputError(
       `twin "${twin.id}" has no samples of "${loadQuery.key}" yet: the collector must run first`,
