@@ -10,6 +10,7 @@ import {
   runForecastMethod,
   summarizeForecast,
 } from './forecast-track.js';
+import { runLoopTrack } from './loop-track.js';
 import { stderrProgress } from './progress.js';
 import {
   runScalingPolicy,
@@ -35,6 +36,8 @@ tracks:
   speed      the twin forecaster's cost: a full fit, and an incremental forecast between refits
   store      appends a day of 1-minute samples for many twins × 3 metrics into dynalite (in process)
              --twins N       how many twins (default 1000); values from the first 1-minute trace
+  loop       the forecast-and-plan state machine over many twins (dynalite, simulated targets)
+             --twins N       how many twins (default 1000)   --days D   history per twin (default 14)
 
 common:
   --traces DIR   a folder of CSV traces with a manifest.json (default: data/traces)
@@ -42,6 +45,12 @@ common:
   --only IDS     comma-separated trace ids to run (default: all in the manifest)`;
 
 class UsageError extends Error {}
+
+function wholeNumber(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: a whole number ≥ ${min}, got ${value}`);
+  return n;
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -55,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       only: { type: 'string' },
       gzip: { type: 'boolean', default: false },
       twins: { type: 'string', default: '1000' },
+      days: { type: 'string', default: '14' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -80,10 +90,19 @@ async function main(argv: string[]): Promise<number> {
     writeSummary(values.out, 'capacity', rows.json, rows.markdown);
     return 0;
   }
+  if (track === 'loop') {
+    const twins = wholeNumber('--twins', values.twins, 1);
+    const days = wholeNumber('--days', values.days, 1);
+    const rows = await runLoopTrack(
+      { twins, days },
+      stderrProgress('loop: setup, twins'),
+      stderrProgress('loop: cycles'),
+    );
+    writeSummary(values.out, 'loop', rows.json, rows.markdown);
+    return 0;
+  }
   if (track === 'store') {
-    const twins = Number(values.twins);
-    if (!Number.isInteger(twins) || twins < 1)
-      throw new UsageError(`--twins: a whole number ≥ 1, got ${values.twins}`);
+    const twins = wholeNumber('--twins', values.twins, 1);
     const minute = entries.find((e) => loadTrace(values.traces, e).grid.stepMs === 60_000);
     if (!minute) throw new UsageError(`no 1-minute trace in ${values.traces}: the store track replays one`);
     const progress = stderrProgress('store: twins');

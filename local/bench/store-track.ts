@@ -1,14 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { paginateScan } from '@aws-sdk/client-dynamodb';
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
 import { createTwinTable } from '../../layers/aws/dynamo/table.js';
 import { DAY_MS } from '../../layers/core/series/grid.js';
 import type { Sample } from '../../layers/core/series/read-trace.js';
+import { startEmbeddedDynamo } from '../dynamo/embedded-dynamo.js';
 import type { Progress } from './progress.js';
 import { loadTrace, type ManifestEntry } from './trace-set.js';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const MINUTE = 60_000;
 
@@ -47,13 +44,8 @@ export async function runStoreTrack(
     ];
   };
 
-  const server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const dynamo = await startEmbeddedDynamo();
+  const client = dynamo.client;
   try {
     await createTwinTable(client, 'twins-bench');
     const store = new DynamoTwinStore(client, { tableName: 'twins-bench' });
@@ -107,7 +99,6 @@ export async function runStoreTrack(
     ].join('\n');
     return { json: row, markdown };
   } finally {
-    client.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
+    await dynamo.stop();
   }
 }

@@ -1,9 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTwinTable } from '../../layers/aws/dynamo/table.js';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+import { startEmbeddedDynamo } from '../../local/dynamo/embedded-dynamo.js';
 
 export interface LocalDynamo {
   client: DynamoDBClient;
@@ -15,27 +12,15 @@ export interface LocalDynamo {
 
 let tables = 0;
 
-/** dynalite in this process, in memory: real DynamoDB validation, conditions and pagination. */
+/** dynalite in this process, in memory, with a fresh twin table per call of newTable. */
 export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const dynamo = await startEmbeddedDynamo();
   return {
-    client,
-    endpoint,
+    ...dynamo,
     async newTable() {
       const name = `twins-${++tables}`;
-      await createTwinTable(client, name);
+      await createTwinTable(dynamo.client, name);
       return name;
-    },
-    async stop() {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -1,0 +1,33 @@
+import {
+  type ScalingTarget,
+  type ScalingTargetRef,
+  TargetNotFoundError,
+  type TargetState,
+} from '../../layers/core/act/scaling-target.js';
+
+const keyOf = (ref: ScalingTargetRef) =>
+  ref.kind === 'asg' ? `asg/${ref.autoScalingGroupName}` : `ecs/${ref.cluster}/${ref.service}`;
+
+/** Scaling targets held in memory, for the local runtime and the loop benchmark: what the actuator set is what it reads. */
+export class SimulatedTargets implements ScalingTarget {
+  private readonly targets = new Map<string, TargetState>();
+  /** Every capacity change, in order. */
+  readonly changes: { ref: ScalingTargetRef; capacity: number }[] = [];
+
+  add(ref: ScalingTargetRef, state: TargetState): void {
+    this.targets.set(keyOf(ref), { ...state });
+  }
+
+  async describe(ref: ScalingTargetRef): Promise<TargetState> {
+    const state = this.targets.get(keyOf(ref));
+    if (!state) throw new TargetNotFoundError(ref);
+    return { ...state };
+  }
+
+  async setCapacity(ref: ScalingTargetRef, capacity: number): Promise<void> {
+    const state = this.targets.get(keyOf(ref));
+    if (!state) throw new TargetNotFoundError(ref);
+    state.capacity = capacity;
+    this.changes.push({ ref, capacity });
+  }
+}

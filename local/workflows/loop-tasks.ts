@@ -1,0 +1,56 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { idempotentActuate } from '../../layers/aws/idempotent-actuate.js';
+import { isTransient } from '../../layers/aws/retry.js';
+import type { ScalingTarget } from '../../layers/core/act/scaling-target.js';
+import { actuateBatch } from '../../layers/core/loop/actuate-batch.js';
+import {
+  ActuateEventSchema,
+  ListDueEventSchema,
+  PlanBatchEventSchema,
+  RecordFailureEventSchema,
+  scheduledTime,
+} from '../../layers/core/loop/events.js';
+import { listDueTwins } from '../../layers/core/loop/list-due.js';
+import { planBatch } from '../../layers/core/loop/plan-batch.js';
+import { recordBatchFailure } from '../../layers/core/loop/record-batch-failure.js';
+import type { TwinStore } from '../../layers/core/store/twin-store.js';
+import { localLambdaContext, type TaskFunction } from './local-state-machine.js';
+
+export interface LocalLoopPorts {
+  store: TwinStore;
+  dynamo: DynamoDBClient;
+  tableName: string;
+  target: ScalingTarget;
+  scheduleMinutes: number;
+}
+
+/**
+ * The forecast-and-plan tasks bound to the same core functions the Lambda handlers call, with
+ * local ports (simulated targets instead of EC2 and ECS): what the local runtime and the loop
+ * benchmark run the state machine file with.
+ */
+export function localLoopTasks(p: LocalLoopPorts): Record<string, TaskFunction> {
+  const actuator = idempotentActuate(p.dynamo, p.tableName, {
+    target: p.target,
+    controls: () => p.store.getControls(),
+  });
+  const loop = { store: p.store, target: p.target, isTransient, scheduleMinutes: p.scheduleMinutes };
+  return {
+    ListDueTwinsFunctionArn: async (e) =>
+      listDueTwins(
+        p.store,
+        scheduledTime(ListDueEventSchema.parse(e ?? {})) ?? Date.now(),
+        p.scheduleMinutes,
+      ),
+    PlanBatchFunctionArn: async (e) => planBatch(loop, PlanBatchEventSchema.parse(e)),
+    ActuatorFunctionArn: async (e) => {
+      actuator.registerLambdaContext(localLambdaContext('actuator'));
+      return actuateBatch(
+        { store: p.store, act: actuator.act, isTransient },
+        ActuateEventSchema.parse(e).actuations,
+      );
+    },
+    RecordFailureFunctionArn: async (e) =>
+      recordBatchFailure(p.store, RecordFailureEventSchema.parse(e), p.scheduleMinutes),
+  };
+}
