@@ -40,6 +40,17 @@ describe('Command: npm run bench', () => {
     expect(bench('store', '--twins', 'many').stderr).toContain('--twins: a whole number');
   });
 
+  it('runs the forecast-and-plan state machine over a few twins, two cycles, every twin decided', () => {
+    const out = mkdtempSync(join(tmpdir(), 'loop-'));
+    const r = bench('loop', '--twins', '4', '--days', '2', '--out', out);
+    expect(r.status).toBe(0);
+    const { cycles } = JSON.parse(readFileSync(join(out, 'loop-summary.json'), 'utf8'));
+    expect(cycles).toHaveLength(2);
+    for (const c of cycles) expect(c).toMatchObject({ twins: 4, failed: 0 });
+    expect(cycles[0].scaled).toBeGreaterThan(0);
+    expect(bench('loop', '--days', '0').stderr).toContain('--days: a whole number ≥ 1');
+  });
+
   it('measures the twin forecaster on a trace and writes speed-summary.json', () => {
     const out = mkdtempSync(join(tmpdir(), 'speed-'));
     const r = bench('speed', '--only', 'nab-nyc-taxi', '--out', out);
