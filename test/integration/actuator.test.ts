@@ -4,6 +4,7 @@ import { AwsScalingTarget } from '../../layers/aws/scaling/aws-scaling-target.js
 import type { ActuationRequest } from '../../layers/core/act/scaling-target.js';
 import { NotManagedError, type ScalingTarget } from '../../layers/core/act/scaling-target.js';
 import { actuateBatch } from '../../layers/core/loop/actuate-batch.js';
+import { planBatch } from '../../layers/core/loop/plan-batch.js';
 import { localLambdaContext } from '../../local/workflows/local-state-machine.js';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
 import { type Moto, motoAvailable, startMoto } from '../support/moto.js';
@@ -137,6 +138,37 @@ describeMoto('actuator on EC2 Auto Scaling and ECS (moto_server), idempotent on 
     expect(await fx.groupCapacity('web')).toBe(3);
     await store.putControls({ actuationPaused: false });
     await expect(act(asg('web', 4))).resolves.toMatchObject({ action: 'scaled', to: 4 });
+  });
+
+  test('forecast-only: the decision is recorded and no capacity is changed', async () => {
+    await store.createTwin({
+      id: 'asg-web',
+      target: { kind: 'asg', autoScalingGroupName: 'web' },
+      metrics: [
+        {
+          key: 'requests',
+          role: 'load',
+          namespace: 'AWS/ApplicationELB',
+          metricName: 'RequestCount',
+          stat: 'Sum',
+        },
+      ],
+      capacityModel: { capacityPerInstance: 10, low: 9, high: 11, fittedAt: '2026-11-20T00:00:00.000Z' },
+    });
+    const now = Date.parse('2026-11-23T12:00:00.000Z');
+    const samples = Array.from({ length: 600 }, (_, i) => ({ t: now - (600 - i) * 60_000, v: 50 }));
+    await store.appendSamples('asg-web', 'requests', samples);
+    const before = await fx.groupCapacity('web');
+    const result = await planBatch(
+      { store, target, isTransient: () => false, scheduleMinutes: 5 },
+      { Items: [{ twinId: 'asg-web' }], BatchInput: { now: new Date(now).toISOString() } },
+    );
+    expect(result).toEqual({ planned: 1, failed: 0, actuations: [] });
+    const [decision] = (await store.listRecords('asg-web', 'decision')).items;
+    expect(decision).toMatchObject({ action: 'recorded-only', previous: before });
+    expect(decision.desired).toBeGreaterThan(before ?? 0);
+    expect(target.sets).toBe(0);
+    expect(await fx.groupCapacity('web')).toBe(before);
   });
 
   test('a batch records every decision with what was done; a refusal fails only its twin', async () => {
