@@ -3,6 +3,7 @@ import { createTwinTable } from '../../layers/aws/dynamo/table.js';
 import { inParallel } from '../../layers/core/in-parallel.js';
 import { DAY_MS, MINUTE_MS } from '../../layers/core/series/grid.js';
 import { startEmbeddedDynamo } from '../dynamo/embedded-dynamo.js';
+import { requestCountTwin } from '../fixtures/twins.js';
 import { SimulatedTargets } from '../targets/simulated-targets.js';
 import { LocalStateMachine } from '../workflows/local-state-machine.js';
 import { localLoopTasks } from '../workflows/loop-tasks.js';
@@ -59,25 +60,15 @@ export async function runLoopTrack(o: LoopTrackOptions, setup: Progress, cycles:
       const id = `twin-${i}`;
       const ref = { kind: 'asg' as const, autoScalingGroupName: id };
       targets.add(ref, { capacity: 5, min: 1, max: 200, managed: true });
-      await store.createTwin({
-        id,
-        target: ref,
-        metrics: [
-          {
-            key: 'requests',
-            role: 'load',
-            namespace: 'AWS/ApplicationELB',
-            metricName: 'RequestCount',
-            stat: 'Sum',
+      await store.createTwin(
+        requestCountTwin(id, 50, {
+          policy: {
+            mode: i % 2 === 0 ? 'forecast-and-scale' : 'forecast-only',
+            targetUtilization: 0.6,
+            maxStep: 20,
           },
-        ],
-        policy: {
-          mode: i % 2 === 0 ? 'forecast-and-scale' : 'forecast-only',
-          targetUtilization: 0.6,
-          maxStep: 20,
-        },
-        capacityModel: { capacityPerInstance: 50, low: 45, high: 55, fittedAt: new Date(now).toISOString() },
-      });
+        }),
+      );
       await store.appendSamples(id, 'requests', requestsOf(i, now, o.days));
       setup.tick(++ready, o.twins);
     });

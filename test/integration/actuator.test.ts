@@ -5,6 +5,7 @@ import type { ActuationRequest } from '../../layers/core/act/scaling-target.js';
 import { NotManagedError, type ScalingTarget } from '../../layers/core/act/scaling-target.js';
 import { actuateBatch } from '../../layers/core/loop/actuate-batch.js';
 import { planBatch } from '../../layers/core/loop/plan-batch.js';
+import { requestCountTwin } from '../../local/fixtures/twins.js';
 import { localLambdaContext } from '../../local/workflows/local-state-machine.js';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
 import { type Moto, motoAvailable, startMoto } from '../support/moto.js';
@@ -141,20 +142,9 @@ describeMoto('actuator on EC2 Auto Scaling and ECS (moto_server), idempotent on 
   });
 
   test('forecast-only: the decision is recorded and no capacity is changed', async () => {
-    await store.createTwin({
-      id: 'asg-web',
-      target: { kind: 'asg', autoScalingGroupName: 'web' },
-      metrics: [
-        {
-          key: 'requests',
-          role: 'load',
-          namespace: 'AWS/ApplicationELB',
-          metricName: 'RequestCount',
-          stat: 'Sum',
-        },
-      ],
-      capacityModel: { capacityPerInstance: 10, low: 9, high: 11, fittedAt: '2026-11-20T00:00:00.000Z' },
-    });
+    await store.createTwin(
+      requestCountTwin('asg-web', 10, { target: { kind: 'asg', autoScalingGroupName: 'web' } }),
+    );
     const now = Date.parse('2026-11-23T12:00:00.000Z');
     const samples = Array.from({ length: 600 }, (_, i) => ({ t: now - (600 - i) * 60_000, v: 50 }));
     await store.appendSamples('asg-web', 'requests', samples);

@@ -1,3 +1,4 @@
+import type { RecordOf } from '../store/records.js';
 import type { TwinStore } from '../store/twin-store.js';
 import {
   type OptimizeRequest,
@@ -22,13 +23,7 @@ export async function scenarioTask(
 ): Promise<StoredResult> {
   const input = await twinDemand(store, request.twinId, request.days, execution.now);
   const result = runScenario(input, request.whatIf);
-  const recordId = request.scenarioId ?? execution.name;
-  await store.putRecord(request.twinId, 'scenario', {
-    id: recordId,
-    at: new Date(execution.now).toISOString(),
-    input: request,
-    result,
-  });
+  const recordId = await storeResult(store, 'scenario', request, request.scenarioId, execution, result);
   const breaches = (o: typeof result.asItWas) =>
     Object.fromEntries(o.map((p) => [p.policy, p.scores.breachMinutes]));
   return {
@@ -47,13 +42,14 @@ export async function optimizeTask(
 ): Promise<StoredResult> {
   const input = await twinDemand(store, request.twinId, request.days, execution.now);
   const result = runOptimization(input, request.budgetRatio, progress);
-  const recordId = request.optimizationId ?? execution.name;
-  await store.putRecord(request.twinId, 'optimization', {
-    id: recordId,
-    at: new Date(execution.now).toISOString(),
-    input: request,
+  const recordId = await storeResult(
+    store,
+    'optimization',
+    request,
+    request.optimizationId,
+    execution,
     result,
-  });
+  );
   return {
     twinId: request.twinId,
     recordId,
@@ -65,4 +61,19 @@ export async function optimizeTask(
       baselineInstanceHours: result.baseline.scores.instanceHours,
     },
   };
+}
+
+/** Stores a workflow's result under the id asked for, or the execution's name; returns the id. */
+async function storeResult(
+  store: TwinStore,
+  kind: 'scenario' | 'optimization',
+  request: { twinId: string },
+  id: string | undefined,
+  execution: { name: string; now: number },
+  result: object,
+): Promise<string> {
+  const recordId = id ?? execution.name;
+  const record = { id: recordId, at: new Date(execution.now).toISOString(), input: request, result };
+  await store.putRecord(request.twinId, kind, record as RecordOf<typeof kind>);
+  return recordId;
 }

@@ -1,5 +1,6 @@
 import { DynamoTwinStore } from '../../../layers/aws/dynamo/dynamo-twin-store.js';
 import type { TwinInput } from '../../../layers/core/twin/twin.js';
+import { requestCountTwin } from '../../../local/fixtures/twins.js';
 import {
   LocalStateMachine,
   lambdaTask,
@@ -24,21 +25,7 @@ const twin = (
   id: string,
   target: TwinInput['target'],
   mode: 'forecast-only' | 'forecast-and-scale',
-): TwinInput => ({
-  id,
-  target,
-  metrics: [
-    {
-      key: 'requests',
-      role: 'load',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'RequestCount',
-      stat: 'Sum',
-    },
-  ],
-  policy: { mode, targetUtilization: 0.6, maxStep: 10 },
-  capacityModel: { capacityPerInstance: 100, low: 90, high: 110, fittedAt: '2026-11-20T00:00:00.000Z' },
-});
+): TwinInput => requestCountTwin(id, 100, { target, policy: { mode, targetUtilization: 0.6, maxStep: 10 } });
 
 describeMoto('forecast-and-plan state machine, run locally with the real handlers', () => {
   let moto: Moto;

@@ -1,5 +1,6 @@
 import { DynamoTwinStore } from '../../../layers/aws/dynamo/dynamo-twin-store.js';
 import { CANDIDATE_SETTINGS } from '../../../layers/core/loop/twin-replay.js';
+import { requestCountTwin } from '../../../local/fixtures/twins.js';
 import { LocalStateMachine, lambdaTask } from '../../../local/workflows/local-state-machine.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { pointHandlersAt } from '../../support/workflow-env.js';
@@ -30,20 +31,7 @@ describe('scenario and optimize state machines, run locally with the real handle
     const o = await import('../../../functions/optimize/handler.js');
     scenario = new LocalStateMachine('scenario', { ScenarioFunctionArn: lambdaTask('scenario', s.handler) });
     optimize = new LocalStateMachine('optimize', { OptimizeFunctionArn: lambdaTask('optimize', o.handler) });
-    await store.createTwin({
-      id: 'web',
-      target: { kind: 'asg', autoScalingGroupName: 'web' },
-      metrics: [
-        {
-          key: 'requests',
-          role: 'load',
-          namespace: 'AWS/ApplicationELB',
-          metricName: 'RequestCount',
-          stat: 'Sum',
-        },
-      ],
-      capacityModel: { capacityPerInstance: 20, low: 18, high: 22, fittedAt: '2026-11-20T00:00:00.000Z' },
-    });
+    await store.createTwin(requestCountTwin('web', 20));
     await store.appendSamples('web', 'requests', requests);
   });
 

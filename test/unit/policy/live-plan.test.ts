@@ -1,5 +1,6 @@
 import { PlanInputError, planLive } from '../../../layers/core/policy/live-plan.js';
 import { type Twin, TwinSchema } from '../../../layers/core/twin/twin.js';
+import { fittedCapacity, REQUEST_COUNT } from '../../../local/fixtures/twins.js';
 
 const MIN = 60_000;
 const NOW = Date.parse('2026-11-23T12:00:00.000Z');
@@ -9,17 +10,11 @@ const twin = (over: Partial<Twin> = {}): Twin =>
     id: 'web',
     target: { kind: 'asg', autoScalingGroupName: 'web' },
     metrics: [
-      {
-        key: 'requests',
-        role: 'load',
-        namespace: 'AWS/ApplicationELB',
-        metricName: 'RequestCount',
-        stat: 'Sum',
-      },
+      REQUEST_COUNT,
       { key: 'cpu', role: 'utilization', namespace: 'AWS/EC2', metricName: 'CPUUtilization' },
     ],
     policy: { targetUtilization: 0.5, maxStep: 100 },
-    capacityModel: { capacityPerInstance: 100, low: 90, high: 110, fittedAt: '2026-11-20T00:00:00.000Z' },
+    capacityModel: fittedCapacity(100),
     source: 'registered',
     version: 1,
     createdAt: '2026-11-01T00:00:00.000Z',
