@@ -30,6 +30,8 @@ const ports = {
           autoScaling: new AutoScalingClient({}),
           ecs: new ECSClient({}),
           elbv2: new ElasticLoadBalancingV2Client({}),
+          tagKey: env.MANAGED_TAG_KEY,
+          mode: env.DEFAULT_MODE,
         }
       : undefined,
   log,

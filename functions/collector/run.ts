@@ -8,11 +8,12 @@ import {
 } from '../../layers/core/collect/collect.js';
 import type { MetricSource } from '../../layers/core/collect/metric-source.js';
 import type { TwinStore } from '../../layers/core/store/twin-store.js';
+import type { TwinMode } from '../../layers/core/twin/twin.js';
 
 export interface CollectorPorts {
   store: TwinStore;
   source: MetricSource;
-  discovery?: DiscoveryClients;
+  discovery?: DiscoveryClients & { tagKey?: string; mode?: TwinMode };
   log: Logger;
   metrics: Metrics;
   settings: CollectorSettings;
@@ -21,7 +22,7 @@ export interface CollectorPorts {
 /** One scheduled run: register newly tagged services, then collect every twin's metrics. */
 export async function runCollector(p: CollectorPorts, now: () => number): Promise<CollectionReport> {
   if (p.discovery) {
-    const { created } = await registerDiscovered(p.store, await discoverTwins(p.discovery));
+    const { created } = await registerDiscovered(p.store, await discoverTwins(p.discovery, p.discovery));
     if (created.length) p.log.info('registered discovered twins', { created });
   }
   const report = await collectOnce({

@@ -5,6 +5,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
 import { AwsScalingTarget } from '../../layers/aws/scaling/aws-scaling-target.js';
+import { MANAGED_TAG } from '../../layers/core/act/scaling-target.js';
 
 /** Every function's table settings, from the environment the CDK stack sets. */
 // Bounds and defaults live in the store's settings schema, which checks these values.
@@ -21,12 +22,18 @@ export function storeFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoTwinSt
   });
 }
 
-export const scalingTargetFromEnv = (): AwsScalingTarget =>
-  new AwsScalingTarget({
-    autoScaling: new AutoScalingClient({}),
-    ecs: new ECSClient({}),
-    applicationAutoScaling: new ApplicationAutoScalingClient({}),
-  });
+/** The tag that marks managed resources: a deployment setting, the same in IAM conditions and here. */
+export const ManagedTagEnvSchema = z.object({ MANAGED_TAG_KEY: z.string().min(1).default(MANAGED_TAG.key) });
+
+export const scalingTargetFromEnv = (env: NodeJS.ProcessEnv = process.env): AwsScalingTarget =>
+  new AwsScalingTarget(
+    {
+      autoScaling: new AutoScalingClient({}),
+      ecs: new ECSClient({}),
+      applicationAutoScaling: new ApplicationAutoScalingClient({}),
+    },
+    ManagedTagEnvSchema.parse(env).MANAGED_TAG_KEY,
+  );
 
 /** The forecast-and-plan functions' settings. */
 export const LoopEnvSchema = TableEnvSchema.extend({

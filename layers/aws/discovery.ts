@@ -9,9 +9,9 @@ import {
   DescribeTargetGroupsCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { MANAGED_TAG } from '../core/act/scaling-target.js';
+import { isManaged, MANAGED_TAG } from '../core/act/scaling-target.js';
 import { TwinExistsError, type TwinStore } from '../core/store/twin-store.js';
-import type { MetricQuery, TwinInput } from '../core/twin/twin.js';
+import type { MetricQuery, TwinInput, TwinMode } from '../core/twin/twin.js';
 
 export interface DiscoveryClients {
   autoScaling: AutoScalingClient;
@@ -24,21 +24,30 @@ export interface DiscoveryClients {
  * utilization always, and the request count of each attached load balancer target group (the
  * load the planner forecasts). New twins start in forecast-only mode (the store's default).
  */
-export async function discoverTwins(c: DiscoveryClients): Promise<TwinInput[]> {
+export async function discoverTwins(
+  c: DiscoveryClients,
+  o: { tagKey?: string; mode?: TwinMode } = {},
+): Promise<TwinInput[]> {
+  const tagKey = o.tagKey ?? MANAGED_TAG.key;
+  const policy = { mode: o.mode ?? 'forecast-only' };
   const found: TwinInput[] = [];
-  const filter = [{ Name: `tag:${MANAGED_TAG.key}`, Values: [MANAGED_TAG.value] }];
+  const filter = [{ Name: `tag:${tagKey}`, Values: [MANAGED_TAG.value] }];
   for await (const page of paginateDescribeAutoScalingGroups(
     { client: c.autoScaling },
     { Filters: filter },
   )) {
     for (const g of page.AutoScalingGroups ?? []) {
       const name = g.AutoScalingGroupName ?? '';
-      const tagged = (g.Tags ?? []).some((t) => t.Key === MANAGED_TAG.key && t.Value === MANAGED_TAG.value);
+      const tagged = isManaged(
+        (g.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value })),
+        tagKey,
+      );
       if (!name || !tagged) continue;
       found.push({
         id: twinIdFor('asg', name),
         target: { kind: 'asg', autoScalingGroupName: name },
         source: 'discovered',
+        policy,
         metrics: [
           cpu('AWS/EC2', [{ name: 'AutoScalingGroupName', value: name }]),
           ...(await requestCounts(c.elbv2, g.TargetGroupARNs ?? [])),
@@ -55,15 +64,14 @@ export async function discoverTwins(c: DiscoveryClients): Promise<TwinInput[]> {
             new DescribeServicesCommand({ cluster, services: arns.slice(i, i + 10), include: ['TAGS'] }),
           );
           for (const s of d.services ?? []) {
-            const tagged = (s.tags ?? []).some(
-              (t) => t.key === MANAGED_TAG.key && t.value === MANAGED_TAG.value,
-            );
+            const tagged = isManaged(s.tags ?? [], tagKey);
             if (!tagged || !s.serviceName) continue;
             const clusterName = cluster.split('/').pop() ?? cluster;
             found.push({
               id: twinIdFor('ecs', `${clusterName}-${s.serviceName}`),
               target: { kind: 'ecs', cluster: clusterName, service: s.serviceName },
               source: 'discovered',
+              policy,
               metrics: [
                 cpu('AWS/ECS', [
                   { name: 'ClusterName', value: clusterName },

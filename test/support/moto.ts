@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { toolAvailable } from './tools.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -14,16 +15,8 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-/**
- * Whether moto_server can run here. Under CI a missing moto is a failure (ARCHITECTURE.md);
- * elsewhere the tests that need it are skipped with a message saying how to get it.
- */
-export function motoAvailable(): boolean {
-  const ok = spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
-  if (!ok && process.env.CI === 'true') throw new Error('moto_server is missing: pip install "moto[server]"');
-  if (!ok) console.warn('moto_server not found: skipping the AWS API tests (pip install "moto[server]")');
-  return ok;
-}
+/** Whether moto_server can run here (see toolAvailable). */
+export const motoAvailable = (): boolean => toolAvailable('moto_server', 'pip install "moto[server]"');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import {
+  isManaged,
   MANAGED_TAG,
   type ScalingTarget,
   type ScalingTargetRef,
@@ -23,16 +24,17 @@ export interface ScalingClients {
   applicationAutoScaling: ApplicationAutoScalingClient;
 }
 
-const tagged = (tags: { key?: string; value?: string }[]): boolean =>
-  tags.some((t) => t.key === MANAGED_TAG.key && t.value === MANAGED_TAG.value);
-
 /**
  * EC2 Auto Scaling groups by their desired capacity; ECS services through Application Auto
  * Scaling, by the scalable target's minimum: predictive sets the floor and the service's own
  * target tracking keeps reacting above it.
  */
 export class AwsScalingTarget implements ScalingTarget {
-  constructor(private readonly c: ScalingClients) {}
+  constructor(
+    private readonly c: ScalingClients,
+    /** The tag key that marks a managed resource (its value must be `true`). */
+    readonly tagKey: string = MANAGED_TAG.key,
+  ) {}
 
   describe(ref: ScalingTargetRef): Promise<TargetState> {
     return ref.kind === 'asg' ? this.describeGroup(ref.autoScalingGroupName) : this.describeService(ref);
@@ -70,7 +72,10 @@ export class AwsScalingTarget implements ScalingTarget {
       capacity: g.DesiredCapacity ?? 0,
       min: g.MinSize ?? 0,
       max: g.MaxSize ?? 0,
-      managed: tagged((g.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value }))),
+      managed: isManaged(
+        (g.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value })),
+        this.tagKey,
+      ),
     };
   }
 
@@ -95,7 +100,7 @@ export class AwsScalingTarget implements ScalingTarget {
       // The floor never goes below zero tasks; a twin's policy.minInstances keeps a higher one.
       min: 0,
       max: target.MaxCapacity ?? 0,
-      managed: tagged(service.tags ?? []),
+      managed: isManaged(service.tags ?? [], this.tagKey),
     };
   }
 }

@@ -17,7 +17,7 @@ export interface ActuationResult {
 }
 
 export interface ActuationPorts {
-  target: ScalingTarget;
+  target: ScalingTarget & { tagKey?: string };
   /** Read on every call: the kill switch must stop an actuation already under way. */
   controls: () => Promise<Controls>;
 }
@@ -36,7 +36,7 @@ export async function actuate(req: ActuationRequest, p: ActuationPorts): Promise
     };
   }
   const state = await p.target.describe(req.target);
-  if (!state.managed) throw new NotManagedError(req.target);
+  if (!state.managed) throw new NotManagedError(req.target, p.target.tagKey);
   const { to, boundBy } = clampToSafety(req, state);
   const from = state.capacity;
   // No undefined fields: the idempotency store keeps this result as a DynamoDB item.

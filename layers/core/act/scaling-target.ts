@@ -25,11 +25,17 @@ export type ScalingTargetRef = z.infer<typeof ScalingTargetRefSchema>;
 
 export const MANAGED_TAG = { key: 'twinscale:managed', value: 'true' } as const;
 
+/** Whether a resource's tags put it under Twinscale (the tag key is a deployment setting). */
+export const isManaged = (
+  tags: readonly { key?: string; value?: string }[],
+  tagKey: string = MANAGED_TAG.key,
+) => tags.some((t) => t.key === tagKey && t.value === MANAGED_TAG.value);
+
 export class NotManagedError extends Error {
   override readonly name = 'NotManagedError';
-  constructor(ref: ScalingTargetRef) {
+  constructor(ref: ScalingTargetRef, tagKey: string = MANAGED_TAG.key) {
     super(
-      `${describeRef(ref)} is not tagged ${MANAGED_TAG.key}=${MANAGED_TAG.value}: ` +
+      `${describeRef(ref)} is not tagged ${tagKey}=${MANAGED_TAG.value}: ` +
         'Twinscale changes only resources carrying that tag; add it to let the twin scale it',
     );
   }

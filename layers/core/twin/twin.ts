@@ -37,6 +37,7 @@ export const ScalingTargetRefSchema = z.discriminatedUnion('kind', [
 export type ScalingTargetRef = z.infer<typeof ScalingTargetRefSchema>;
 
 export const TwinModeSchema = z.enum(['forecast-only', 'forecast-and-scale']);
+export type TwinMode = z.infer<typeof TwinModeSchema>;
 
 export const TwinPolicyConfigSchema = z.object({
   /** A new twin records decisions without acting until someone turns scaling on. */

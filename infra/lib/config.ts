@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/**
+ * What a deployment may change, from construct props or CDK context (`cdk deploy -c
+ * planScheduleMinutes=10`). Checked when the app is built, so a bad value stops `cdk synth`
+ * with the field's name instead of deploying something odd.
+ */
+export const TwinscaleConfigSchema = z.object({
+  collectScheduleMinutes: z.coerce.number().int().min(1).max(60).default(5).describe('collector cadence'),
+  planScheduleMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .default(5)
+    .describe('forecast-and-plan cadence'),
+  retentionDays: z.coerce.number().int().min(30).max(3650).default(35).describe('samples and records kept'),
+  logRetentionDays: z.coerce
+    .number()
+    .int()
+    .refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].includes(d), {
+      message: 'logRetentionDays: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365',
+    })
+    .default(30),
+  defaultMode: z.enum(['forecast-only', 'forecast-and-scale']).default('forecast-only'),
+  managedTagKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, 'managedTagKey: a tag key (letters, digits, _ . : / = + @ -)')
+    .default('twinscale:managed'),
+  alarmEmail: z.email().optional(),
+  discovery: z.coerce.boolean().default(true).describe('register tagged groups and services as twins'),
+});
+export type TwinscaleConfig = z.infer<typeof TwinscaleConfigSchema>;
+export type TwinscaleProps = z.input<typeof TwinscaleConfigSchema>;

@@ -1,0 +1,187 @@
+import { join } from 'node:path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { TwinscaleConfig } from './config.js';
+import { acknowledge, arnToken, REASONS } from './nag-acknowledgements.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** One Lambda per handler folder, each with its own settings. */
+const HANDLERS = {
+  collector: {
+    memory: 512,
+    timeout: 240,
+    description: 'registers tagged services, collects CloudWatch metrics',
+  },
+  'list-due-twins': { memory: 256, timeout: 60, description: 'forecast-and-plan: the twins to decide for' },
+  'plan-batch': { memory: 1024, timeout: 240, description: 'forecast-and-plan: forecast and plan a batch' },
+  actuator: { memory: 256, timeout: 120, description: 'sets capacity of tagged groups and services' },
+  'record-failure': {
+    memory: 256,
+    timeout: 60,
+    description: 'forecast-and-plan: a failed batch, on its twins',
+  },
+  scenario: { memory: 1024, timeout: 900, description: 'a what-if on one twin' },
+  optimize: { memory: 2048, timeout: 900, description: 'a policy search on one twin' },
+} as const;
+export type HandlerName = keyof typeof HANDLERS;
+
+export interface TwinFunctionsProps {
+  table: ITable;
+  key: IKey;
+  config: TwinscaleConfig;
+}
+
+/**
+ * The handlers, bundled by the local esbuild (no Docker) into ESM for arm64 on Node.js 24. Each
+ * gets the table's name and only the permissions its own calls need.
+ */
+export class TwinFunctions extends Construct {
+  readonly fn: Record<HandlerName, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, p: TwinFunctionsProps) {
+    super(scope, id);
+    const make = (name: HandlerName, schedule: number) => {
+      const h = HANDLERS[name];
+      const logGroup = new LogGroup(this, `${name}-logs`, {
+        retention: p.config.logRetentionDays as RetentionDays,
+      });
+      // Its own role, not AWSLambdaBasicExecutionRole: logs to its own log group and nothing else.
+      const role = new Role(this, `${name}-role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      });
+      logGroup.grantWrite(role);
+      return new NodejsFunction(this, name, {
+        role,
+        entry: join(ROOT, 'functions', name, 'handler.ts'),
+        handler: 'handler',
+        runtime: Runtime.NODEJS_24_X,
+        architecture: Architecture.ARM_64,
+        memorySize: h.memory,
+        timeout: Duration.seconds(h.timeout),
+        description: `Twinscale ${name}: ${h.description}`,
+        tracing: Tracing.ACTIVE,
+        logGroup,
+        environment: {
+          TABLE_NAME: p.table.tableName,
+          RETENTION_DAYS: String(p.config.retentionDays),
+          SCHEDULE_MINUTES: String(schedule),
+          MANAGED_TAG_KEY: p.config.managedTagKey,
+          DEFAULT_MODE: p.config.defaultMode,
+          DISCOVERY: String(p.config.discovery),
+          POWERTOOLS_SERVICE_NAME: `twinscale-${name}`,
+          POWERTOOLS_METRICS_NAMESPACE: 'Twinscale',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node24',
+          minify: true,
+          sourceMap: true,
+          mainFields: ['module', 'main'],
+          // ESM output still meets CommonJS dependencies that call require
+          banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+          forceDockerBundling: false,
+        },
+      });
+    };
+    const c = p.config;
+    this.fn = {
+      collector: make('collector', c.collectScheduleMinutes),
+      'list-due-twins': make('list-due-twins', c.planScheduleMinutes),
+      'plan-batch': make('plan-batch', c.planScheduleMinutes),
+      actuator: make('actuator', c.planScheduleMinutes),
+      'record-failure': make('record-failure', c.planScheduleMinutes),
+      scenario: make('scenario', c.planScheduleMinutes),
+      optimize: make('optimize', c.planScheduleMinutes),
+    };
+    this.grant(p);
+    this.acknowledgeFindings(p);
+  }
+
+  private acknowledgeFindings(p: TwinFunctionsProps): void {
+    for (const [name, fn] of Object.entries(this.fn)) {
+      const role = fn.role as Role;
+      acknowledge(role, 'IAM5[Resource::*]', REASONS.noResourceArn);
+      acknowledge(role, `IAM5[Resource::${arnToken(p.table)}/index/*]`, REASONS.tableIndex);
+      if (name !== 'list-due-twins') {
+        acknowledge(role, 'IAM5[Action::kms:ReEncrypt*]', REASONS.tableKey);
+        acknowledge(role, 'IAM5[Action::kms:GenerateDataKey*]', REASONS.tableKey);
+      }
+    }
+    const actuator = this.fn.actuator.role as Role;
+    const arn = 'arn:<AWS::Partition>';
+    const at = '<AWS::Region>:<AWS::AccountId>';
+    acknowledge(
+      actuator,
+      `IAM5[Resource::${arn}:autoscaling:${at}:autoScalingGroup:*:autoScalingGroupName/*]`,
+      REASONS.taggedOnly,
+    );
+    acknowledge(
+      actuator,
+      `IAM5[Resource::${arn}:application-autoscaling:${at}:scalable-target/*]`,
+      REASONS.taggedOnly,
+    );
+  }
+
+  private grant(p: TwinFunctionsProps): void {
+    const f = this.fn;
+    p.table.grantReadData(f['list-due-twins']);
+    for (const name of [
+      'collector',
+      'plan-batch',
+      'actuator',
+      'record-failure',
+      'scenario',
+      'optimize',
+    ] as const)
+      p.table.grantReadWriteData(f[name]);
+
+    // Describe and list calls take no resource: AWS allows only "*" for them.
+    const describe = (actions: string[]) => new PolicyStatement({ actions, resources: ['*'] });
+    f.collector.addToRolePolicy(
+      describe([
+        'cloudwatch:GetMetricData',
+        'autoscaling:DescribeAutoScalingGroups',
+        'ecs:ListClusters',
+        'ecs:ListServices',
+        'ecs:DescribeServices',
+        'elasticloadbalancing:DescribeTargetGroups',
+      ]),
+    );
+    const targets = describe([
+      'autoscaling:DescribeAutoScalingGroups',
+      'ecs:DescribeServices',
+      'application-autoscaling:DescribeScalableTargets',
+    ]);
+    f['plan-batch'].addToRolePolicy(targets);
+    f.actuator.addToRolePolicy(targets);
+
+    // Actuation only on resources carrying the managed tag: IAM enforces what the actuator checks.
+    const tagged = { StringEquals: { [`aws:ResourceTag/${p.config.managedTagKey}`]: 'true' } };
+    const { account, region, partition } = Stack.of(this);
+    f.actuator.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['autoscaling:SetDesiredCapacity'],
+        resources: [
+          `arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/*`,
+        ],
+        conditions: tagged,
+      }),
+    );
+    f.actuator.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['application-autoscaling:RegisterScalableTarget'],
+        resources: [`arn:${partition}:application-autoscaling:${region}:${account}:scalable-target/*`],
+        conditions: tagged,
+      }),
+    );
+  }
+}

@@ -1,0 +1,128 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  LogQueryWidget,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface TwinObservabilityProps {
+  key: IKey;
+  functions: Record<string, NodejsFunction>;
+  machines: Record<string, StateMachine>;
+  alarmEmail?: string;
+}
+
+/**
+ * Alarms on function errors and throttles, failed executions and failed actuations, to one SNS
+ * topic; a dashboard of the twins' forecasts against what they then saw (from the planner's logs:
+ * per-twin custom metrics would cost more than the rest of the system) and of the system's health.
+ */
+export class TwinObservability extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, p: TwinObservabilityProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Alarms', {
+      displayName: 'Twinscale alarms',
+      masterKey: p.key,
+      enforceSSL: true,
+    });
+    if (p.alarmEmail) this.topic.addSubscription(new EmailSubscription(p.alarmEmail));
+    const alarm = (name: string, metric: Metric, description: string) => {
+      const a = new Alarm(this, name, {
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(new SnsAction(this.topic));
+      this.alarms.push(a);
+    };
+    const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
+    for (const [name, fn] of Object.entries(p.functions)) {
+      alarm(`${name}-errors`, fn.metricErrors(fiveMinutes), `Twinscale ${name}: the function failed`);
+      alarm(`${name}-throttles`, fn.metricThrottles(fiveMinutes), `Twinscale ${name}: invocations throttled`);
+    }
+    for (const [name, m] of Object.entries(p.machines))
+      alarm(`${name}-failed`, m.metricFailed(fiveMinutes), `Twinscale ${name}: an execution failed`);
+    const actuationsFailed = new Metric({
+      namespace: 'Twinscale',
+      metricName: 'actuationsFailed',
+      dimensionsMap: { service: 'twinscale-actuator' },
+      ...fiveMinutes,
+    });
+    alarm(
+      'actuation-failures',
+      actuationsFailed,
+      'Twinscale: a decision could not be carried out (see its record)',
+    );
+
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${this.node.addr}-twinscale` });
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown: '# Twinscale: forecasts against demand, and the system’s health',
+        width: 24,
+      }),
+      new LogQueryWidget({
+        title: 'Forecast peak vs observed demand, per twin (planner logs)',
+        logGroupNames: [p.functions['plan-batch'].logGroup.logGroupName],
+        queryLines: [
+          'fields @timestamp, twinId, forecastPeak, lastObservedDemand, desired, previous',
+          "filter message = 'twin planned'",
+          'sort @timestamp desc',
+          'limit 200',
+        ],
+        width: 24,
+        height: 8,
+      }),
+      new GraphWidget({
+        title: 'Capacity changes and failed actuations',
+        left: [
+          new Metric({
+            namespace: 'Twinscale',
+            metricName: 'capacityChanges',
+            dimensionsMap: { service: 'twinscale-actuator' },
+            ...fiveMinutes,
+          }),
+          actuationsFailed,
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Executions',
+        left: Object.values(p.machines).flatMap((m) => [
+          m.metricSucceeded(fiveMinutes),
+          m.metricFailed(fiveMinutes),
+        ]),
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Function errors',
+        left: Object.values(p.functions).map((f) => f.metricErrors(fiveMinutes)),
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Function duration (p90)',
+        left: Object.values(p.functions).map((f) =>
+          f.metricDuration({ period: Duration.minutes(5), statistic: 'p90' }),
+        ),
+        width: 12,
+      }),
+    );
+  }
+}

@@ -1,0 +1,53 @@
+import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { TwinscaleConfig } from './config.js';
+import { acknowledge, arnToken, REASONS } from './nag-acknowledgements.js';
+
+export interface TwinSchedulesProps {
+  config: TwinscaleConfig;
+  collector: IFunction;
+  forecastAndPlan: IStateMachine;
+  /** Where an invocation the scheduler could not deliver goes. */
+  deadLetters: IQueue;
+}
+
+/**
+ * EventBridge Scheduler: the collector and forecast-and-plan on their cadences. Both get the
+ * scheduled time as `now`, so a retried delivery works on the same window and decision slot.
+ */
+export class TwinSchedules extends Construct {
+  constructor(scope: Construct, id: string, p: TwinSchedulesProps) {
+    super(scope, id);
+    const input = ScheduleTargetInput.fromObject({ now: ContextAttribute.scheduledTime });
+    const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
+    acknowledge(role, `IAM5[Resource::${arnToken(p.collector)}:*]`, REASONS.ownFunction);
+    const delivery = {
+      role,
+      deadLetterQueue: p.deadLetters,
+      maxEventAge: Duration.minutes(5),
+      retryAttempts: 2,
+      input,
+    };
+    new Schedule(this, 'Collect', {
+      description: 'Twinscale: collect every twin’s metrics',
+      schedule: ScheduleExpression.rate(Duration.minutes(p.config.collectScheduleMinutes)),
+      target: new LambdaInvoke(p.collector, delivery),
+    });
+    new Schedule(this, 'Plan', {
+      description: 'Twinscale: forecast and plan every twin',
+      schedule: ScheduleExpression.rate(Duration.minutes(p.config.planScheduleMinutes)),
+      target: new StepFunctionsStartExecution(p.forecastAndPlan, delivery),
+    });
+  }
+}

@@ -1,0 +1,167 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { TwinscaleProps } from '../../infra/lib/config.js';
+import { Twinscale } from '../../infra/lib/twinscale.js';
+
+/** The construct in a stack of its own, bundling skipped (the synth test bundles for real). */
+function build(props: TwinscaleProps = {}, nag = false) {
+  const app = new App({
+    outdir: mkdtempSync(join(tmpdir(), 'cdk-')),
+    context: { 'aws:cdk:bundling-stacks': [] },
+  });
+  const stack = new Stack(app, 'Twinscale');
+  new Twinscale(stack, 'Twinscale', props);
+  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+const statements = (t: Template): Statement[] =>
+  Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('Twinscale CDK construct', () => {
+  const template = Template.fromStack(build().stack);
+
+  test('the table: on demand, a rotating customer-managed key, PITR, TTL, kept on delete', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      DeletionProtectionEnabled: true,
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  test('one arm64 Node.js 24 function per handler, traced, with the table name and its own log group', () => {
+    const fns = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(fns)).toHaveLength(7);
+    for (const f of Object.values(fns) as { Properties: Record<string, unknown> }[]) {
+      expect(f.Properties).toMatchObject({
+        Architectures: ['arm64'],
+        Runtime: 'nodejs24.x',
+        TracingConfig: { Mode: 'Active' },
+        Environment: { Variables: { TABLE_NAME: expect.anything(), MANAGED_TAG_KEY: 'twinscale:managed' } },
+        LoggingConfig: { LogGroup: expect.anything() },
+      });
+    }
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 10);
+  });
+
+  test('no IAM statement allows every action of a service', () => {
+    for (const s of statements(template)) for (const a of actions(s)) expect(a).not.toMatch(/(^|:)\*$/);
+  });
+
+  test('capacity changes only on resources tagged twinscale:managed=true', () => {
+    const scaling = statements(template).filter((s) =>
+      actions(s).some((a) =>
+        ['autoscaling:SetDesiredCapacity', 'application-autoscaling:RegisterScalableTarget'].includes(a),
+      ),
+    );
+    expect(scaling).toHaveLength(2);
+    for (const s of scaling)
+      expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/twinscale:managed': 'true' } });
+    const custom = Template.fromStack(build({ managedTagKey: 'team:autoscale' }).stack);
+    const conditions = statements(custom).flatMap((s) => (s.Condition ? [s.Condition] : []));
+    expect(conditions).toContainEqual({ StringEquals: { 'aws:ResourceTag/team:autoscale': 'true' } });
+  });
+
+  test('three state machines from the ASL files: logged, traced, function ARNs substituted', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', Destinations: Match.anyValue() },
+      DefinitionSubstitutions: {
+        ListDueTwinsFunctionArn: Match.anyValue(),
+        PlanBatchFunctionArn: Match.anyValue(),
+        ActuatorFunctionArn: Match.anyValue(),
+        RecordFailureFunctionArn: Match.anyValue(),
+      },
+    });
+  });
+
+  test('the collector and forecast-and-plan run every 5 minutes by default, with the scheduled time', () => {
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')) as {
+      Properties: { ScheduleExpression: string; Target: { Input: string; DeadLetterConfig: unknown } };
+    }[];
+    expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual([
+      'rate(5 minutes)',
+      'rate(5 minutes)',
+    ]);
+    for (const s of schedules) {
+      expect(JSON.parse(s.Properties.Target.Input)).toEqual({ now: '<aws.scheduler.scheduled-time>' });
+      expect(s.Properties.Target.DeadLetterConfig).toBeDefined();
+    }
+    const slower = Template.fromStack(build({ planScheduleMinutes: 15, collectScheduleMinutes: 1 }).stack);
+    slower.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(15 minutes)' });
+    slower.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  test('alarms on errors, throttles, failed executions and failed actuations, to an encrypted topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7 * 2 + 3 + 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'actuationsFailed',
+      Namespace: 'Twinscale',
+      AlarmActions: [Match.anyValue()],
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    const withEmail = Template.fromStack(build({ alarmEmail: 'oncall@example.com' }).stack);
+    withEmail.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+  });
+
+  test('a bad setting stops the build with the field and what it accepts', () => {
+    expect(() => build({ planScheduleMinutes: 0 })).toThrow(/planScheduleMinutes: .*>=1/);
+    expect(() => build({ retentionDays: 7 })).toThrow('retentionDays');
+    expect(() => build({ alarmEmail: 'not-an-email' })).toThrow('alarmEmail');
+  });
+
+  test('cdk-nag AwsSolutions: no unacknowledged finding, and every acknowledgement has a reason', () => {
+    const { app } = build({}, true);
+    expect(() => app.synth()).not.toThrow();
+    const acks = app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acks.length).toBeGreaterThan(0);
+    for (const [id, reason] of acks) {
+      expect(id).toMatch(/^AwsSolutions::AwsSolutions-/);
+      expect(reason.length).toBeGreaterThan(20);
+    }
+  });
+
+  test('cdk-nag fails the synth on a finding nobody acknowledged', () => {
+    const { app, stack } = build({}, true);
+    new Role(stack, 'Careless', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['*'] }),
+    );
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+  });
+
+  test('the collector’s failed asynchronous invocations go to the encrypted dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      MaximumRetryAttempts: 2,
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+    expect(readFileSync(join(import.meta.dirname, '../../cdk.json'), 'utf8')).toContain('infra/bin/app.ts');
+  });
+});
