@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -17,6 +19,7 @@ const { act, registerLambdaContext } = idempotentActuate(new DynamoDBClient({}),
   controls: () => store.getControls(),
 });
 const log = new Logger({ serviceName: 'twinscale-actuator' });
+const metrics = new Metrics({ namespace: 'Twinscale', serviceName: 'twinscale-actuator' });
 
 /** Sets capacity for a batch's forecast-and-scale decisions, once per decision, and records each. */
 export const handler = middy(async (event: unknown, context: Context) => {
@@ -24,5 +27,10 @@ export const handler = middy(async (event: unknown, context: Context) => {
   const { actuations } = parseEvent(ActuateEventSchema, event);
   const result = await actuateBatch({ store, act, isTransient }, actuations);
   log.info('batch actuated', result);
+  // the alarm on failed actuations and the dashboard read these
+  metrics.addMetric('actuationsFailed', MetricUnit.Count, result.failed);
+  metrics.addMetric('capacityChanges', MetricUnit.Count, result.scaled);
   return result;
-}).use(injectLambdaContext(log));
+})
+  .use(injectLambdaContext(log))
+  .use(logMetrics(metrics));

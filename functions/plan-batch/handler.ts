@@ -8,13 +8,22 @@ import { parseEvent } from '../shared/parse-event.js';
 import { LoopEnvSchema, scalingTargetFromEnv, storeFromEnv } from '../shared/wiring.js';
 
 const env = LoopEnvSchema.parse(process.env);
+const log = new Logger({ serviceName: 'twinscale-plan-batch' });
 const ports = {
   store: storeFromEnv(),
   target: scalingTargetFromEnv(),
   isTransient,
   scheduleMinutes: env.SCHEDULE_MINUTES,
+  onPlanned: (twinId: string, d: { desired?: number; previous?: number; reason: Record<string, unknown> }) =>
+    log.info('twin planned', {
+      twinId,
+      desired: d.desired,
+      previous: d.previous,
+      forecastPeak: d.reason.forecastPeak,
+      lastObservedDemand: d.reason.lastObservedDemand,
+      boundBy: d.reason.boundBy,
+    }),
 };
-const log = new Logger({ serviceName: 'twinscale-plan-batch' });
 
 /** One Distributed Map batch: forecast and plan each twin; hand scale-mode decisions to the actuator. */
 export const handler = middy(async (event: unknown) => {

@@ -28,6 +28,15 @@ export const TwinscaleConfigSchema = z.object({
     .regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, 'managedTagKey: a tag key (letters, digits, _ . : / = + @ -)')
     .default('twinscale:managed'),
   alarmEmail: z.email().optional(),
+  actuatorReservedConcurrency: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(5)
+    .describe(
+      'caps concurrent actuator invocations, and so the rate of scaling calls Twinscale can make; 0 reserves none (accounts whose concurrency limit is 10 need 0)',
+    ),
   discovery: z.coerce.boolean().default(true).describe('register tagged groups and services as twins'),
 });
 export type TwinscaleConfig = z.infer<typeof TwinscaleConfigSchema>;

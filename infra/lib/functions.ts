@@ -47,7 +47,7 @@ export class TwinFunctions extends Construct {
 
   constructor(scope: Construct, id: string, p: TwinFunctionsProps) {
     super(scope, id);
-    const make = (name: HandlerName, schedule: number) => {
+    const make = (name: HandlerName, schedule: number, reservedConcurrentExecutions?: number) => {
       const h = HANDLERS[name];
       const logGroup = new LogGroup(this, `${name}-logs`, {
         retention: p.config.logRetentionDays as RetentionDays,
@@ -59,6 +59,7 @@ export class TwinFunctions extends Construct {
       logGroup.grantWrite(role);
       return new NodejsFunction(this, name, {
         role,
+        reservedConcurrentExecutions,
         entry: join(ROOT, 'functions', name, 'handler.ts'),
         handler: 'handler',
         runtime: Runtime.NODEJS_24_X,
@@ -97,7 +98,7 @@ export class TwinFunctions extends Construct {
       collector: make('collector', c.collectScheduleMinutes),
       'list-due-twins': make('list-due-twins', c.planScheduleMinutes),
       'plan-batch': make('plan-batch', c.planScheduleMinutes),
-      actuator: make('actuator', c.planScheduleMinutes),
+      actuator: make('actuator', c.planScheduleMinutes, c.actuatorReservedConcurrency || undefined),
       'record-failure': make('record-failure', c.planScheduleMinutes),
       scenario: make('scenario', c.planScheduleMinutes),
       optimize: make('optimize', c.planScheduleMinutes),

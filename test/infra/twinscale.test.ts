@@ -63,6 +63,17 @@ describe('Twinscale CDK construct', () => {
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 10);
   });
 
+  test('the actuator’s concurrency is reserved (and so capped), unless configured off', () => {
+    const reserved = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((f) => {
+      const n = (f as { Properties: { ReservedConcurrentExecutions?: number } }).Properties
+        .ReservedConcurrentExecutions;
+      return n === undefined ? [] : [n];
+    });
+    expect(reserved).toEqual([5]);
+    const off = Template.fromStack(build({ actuatorReservedConcurrency: 0 }).stack);
+    expect(JSON.stringify(off.toJSON())).not.toContain('ReservedConcurrentExecutions');
+  });
+
   test('no IAM statement allows every action of a service', () => {
     for (const s of statements(template)) for (const a of actions(s)) expect(a).not.toMatch(/(^|:)\*$/);
   });

@@ -21,6 +21,8 @@ export interface LoopPorts {
   scheduleMinutes: number;
   /** Twins planned at once within a batch. */
   concurrency?: number;
+  /** Told of each twin's decision (the Lambda logs it: the dashboard's forecast-vs-actual query reads those lines). */
+  onPlanned?: (twinId: string, decision: PendingActuation['record']) => void;
 }
 
 type DecisionRecord = typeof DecisionRecordSchema._output;
@@ -36,9 +38,11 @@ export async function planBatch(p: LoopPorts, event: PlanBatchEvent): Promise<Pl
   const result: PlanBatchResult = { planned: 0, failed: 0, actuations: [] };
   await inParallel(event.Items, p.concurrency ?? 8, async ({ twinId }) => {
     try {
-      const pending = await planTwin(p, twinId, now, slot);
+      const planned = await planTwin(p, twinId, now, slot);
+      if (!planned) return;
       result.planned++;
-      if (pending) result.actuations.push(pending);
+      p.onPlanned?.(twinId, planned.record);
+      if (planned.actuate) result.actuations.push({ request: planned.request, record: planned.record });
     } catch (e) {
       if (p.isTransient(e)) throw new TransientError(e);
       result.failed++;
@@ -53,7 +57,7 @@ async function planTwin(
   twinId: string,
   now: number,
   slot: { at: string; recordId: string },
-): Promise<PendingActuation | undefined> {
+): Promise<(PendingActuation & { actuate: boolean }) | undefined> {
   const twin = await p.store.getTwin(twinId);
   if (!twin) return undefined; // deleted since it was listed: nothing to decide
   const load = twin.metrics.find((m) => m.role === 'load');
@@ -92,11 +96,12 @@ async function planTwin(
     previous: target.capacity,
     reason: { ...plan.decision.reason, capacityPerInstance: plan.capacityPerInstance },
   };
+  const request = actuationRequest(twin, slot.recordId, plan.decision.desired);
   if (twin.policy.mode === 'forecast-only') {
     await p.store.putRecord(twinId, 'decision', { ...record, action: 'recorded-only' });
-    return undefined;
+    return { request, record, actuate: false };
   }
-  return { request: actuationRequest(twin, slot.recordId, plan.decision.desired), record };
+  return { request, record, actuate: true };
 }
 
 const actuationRequest = (twin: Twin, recordId: string, desired: number): PendingActuation['request'] => ({
