@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { inParallel } from '../in-parallel.js';
-import type { TwinStore } from '../store/twin-store.js';
-import type { Twin } from '../twin/twin.js';
+import type { CollectionStatus, TwinStore } from '../store/twin-store.js';
+import type { MetricQuery, Twin } from '../twin/twin.js';
 import type { MetricRequest, MetricResult, MetricSource } from './metric-source.js';
 
 const MINUTE = 60_000;
@@ -37,6 +37,15 @@ export const CollectorSettingsSchema = z.object({
     .default(24)
     .describe('longest window read in one run, after an outage (CloudWatch keeps 1-minute data 15 days)'),
   concurrency: z.number().int().min(1).max(64).default(8).describe('twins written in parallel'),
+  utilizationEveryMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30)
+    .describe(
+      'how often utilization metrics (CPU) are read: they teach the capacity model, not the next decision',
+    ),
 });
 export type CollectorSettings = z.infer<typeof CollectorSettingsSchema>;
 
@@ -59,10 +68,12 @@ export interface CollectDeps {
 
 /**
  * One collector run: for every twin, the window since its last collected minute (minus the
- * overlap) is read from the metric source and appended to the store. A twin's cursor moves only
- * once all its metrics are stored, so a crash or a failed query means the next run rereads the
- * window; appends are idempotent, so nothing is lost or doubled. A failing twin is recorded on
- * the twin and does not stop the others.
+ * overlap) is read from the metric source and appended to the store. Load metrics are read every
+ * run; utilization metrics, which teach the capacity model rather than the next decision, every
+ * `utilizationEveryMinutes` (GetMetricData bills per metric read, not per datapoint, so the same
+ * 1-minute data costs a sixth). A cursor moves only once all the metrics it covers are stored, so
+ * a crash or a failed query means the next run rereads the window; appends are idempotent, so
+ * nothing is lost or doubled. A failing twin is recorded on the twin and does not stop the others.
  */
 export async function collectOnce(deps: CollectDeps): Promise<CollectionReport> {
   const s = CollectorSettingsSchema.parse(deps.settings ?? {});
@@ -75,70 +86,106 @@ export async function collectOnce(deps: CollectDeps): Promise<CollectionReport> 
     failed: [],
     durationMs: 0,
   };
+  const windowFrom = (since: number | undefined) =>
+    Math.max(
+      to - s.maxWindowHours * HOUR,
+      (since ?? to - s.firstRunHours * HOUR) - s.overlapMinutes * MINUTE,
+    );
 
-  // Twins sharing a window share GetMetricData calls: in steady state, all of them.
-  const byWindow = new Map<number, Twin[]>();
+  const plans: TwinPlan[] = [];
   let cursor: string | undefined;
   do {
     const page = await deps.store.listTwins({ limit: 100, cursor });
     for (const twin of page.items) {
       const status = await deps.store.getCollectionStatus(twin.id);
-      const since = status?.collectedThrough ?? to - s.firstRunHours * HOUR;
-      const from = Math.max(to - s.maxWindowHours * HOUR, since - s.overlapMinutes * MINUTE);
-      const group = byWindow.get(from);
-      if (group) group.push(twin);
-      else byWindow.set(from, [twin]);
+      const load = twin.metrics.filter((m) => m.role === 'load');
+      const utilization = twin.metrics.filter((m) => m.role === 'utilization');
+      const parts: Part[] = [];
+      if (load.length)
+        parts.push({ role: 'load', metrics: load, from: windowFrom(status?.collectedThrough) });
+      const utilizationSince = load.length ? status?.utilizationThrough : status?.collectedThrough;
+      const due =
+        utilizationSince === undefined || to - utilizationSince >= s.utilizationEveryMinutes * MINUTE;
+      if (utilization.length && due)
+        parts.push({ role: 'utilization', metrics: utilization, from: windowFrom(utilizationSince) });
+      plans.push({ twin, status, parts });
       report.twins++;
     }
     cursor = page.cursor;
   } while (cursor);
 
-  for (const [from, twins] of byWindow) {
-    const requests: MetricRequest[] = twins.flatMap((t) =>
-      t.metrics.map((query) => ({ id: `${t.id}/${query.key}`, query })),
-    );
-    deps.progress?.(
-      `reading ${requests.length} metrics of ${twins.length} twins from ${new Date(from).toISOString()}`,
-    );
-    const results = new Map((await deps.source.read(requests, from, to)).map((r) => [r.id, r]));
-    await inParallel(twins, s.concurrency, async (twin) => {
-      const error = await storeTwin(twin, results);
-      if (error) report.failed.push({ twinId: twin.id, error });
-    });
+  // Metrics sharing a window share GetMetricData calls: in steady state, one window per role.
+  const byWindow = new Map<number, MetricRequest[]>();
+  for (const { twin, parts } of plans)
+    for (const part of parts) {
+      const requests = part.metrics.map((query) => ({ id: `${twin.id}/${query.key}`, query }));
+      byWindow.set(part.from, [...(byWindow.get(part.from) ?? []), ...requests]);
+    }
+  const results = new Map<string, MetricResult>();
+  for (const [from, requests] of byWindow) {
+    deps.progress?.(`reading ${requests.length} metrics from ${new Date(from).toISOString()}`);
+    for (const r of await deps.source.read(requests, from, to)) results.set(r.id, r);
   }
+  await inParallel(plans, s.concurrency, async (plan) => {
+    const error = await storeTwin(plan, results);
+    if (error) report.failed.push({ twinId: plan.twin.id, error });
+  });
   report.durationMs = deps.now() - started;
   return report;
 
-  async function storeTwin(twin: Twin, results: Map<string, MetricResult>): Promise<string | undefined> {
+  async function storeTwin({ twin, status, parts }: TwinPlan, results: Map<string, MetricResult>) {
     const store = deps.store;
     const errors: string[] = [];
-    for (const m of twin.metrics) {
-      const r = results.get(`${twin.id}/${m.key}`);
-      if (!r || r.error) {
-        errors.push(`${m.key}: ${r?.error ?? 'no result returned'}`);
-        continue;
+    const next: CollectionStatus = { ...status, twinId: twin.id, consecutiveFailures: 0 };
+    for (const part of parts) {
+      const before = errors.length;
+      for (const m of part.metrics) {
+        const r = results.get(`${twin.id}/${m.key}`);
+        if (!r || r.error) {
+          errors.push(`${m.key}: ${r?.error ?? 'no result returned'}`);
+          continue;
+        }
+        try {
+          const a = await store.appendSamples(twin.id, m.key, r.samples);
+          report.samplesAdded += a.added;
+          report.samplesRevised += a.revised;
+        } catch (e) {
+          errors.push(`${m.key}: ${(e as Error).message}`);
+        }
       }
-      try {
-        const a = await store.appendSamples(twin.id, m.key, r.samples);
-        report.samplesAdded += a.added;
-        report.samplesRevised += a.revised;
-      } catch (e) {
-        errors.push(`${m.key}: ${(e as Error).message}`);
-      }
+      if (errors.length > before) continue;
+      // a twin without load metrics counts its utilization as what it has collected
+      if (part.role === 'load' || !parts.some((q) => q.role === 'load')) next.collectedThrough = to;
+      if (part.role === 'utilization') next.utilizationThrough = to;
     }
-    const previous = await store.getCollectionStatus(twin.id);
     if (errors.length === 0) {
-      await store.putCollectionStatus({ twinId: twin.id, collectedThrough: to, consecutiveFailures: 0 });
+      await store.putCollectionStatus({
+        twinId: twin.id,
+        collectedThrough: next.collectedThrough,
+        utilizationThrough: next.utilizationThrough,
+        consecutiveFailures: 0,
+      });
       return undefined;
     }
     const error = errors.join('; ');
     await store.putCollectionStatus({
-      twinId: twin.id,
-      collectedThrough: previous?.collectedThrough,
+      ...next,
       lastError: error,
       lastErrorAt: new Date(deps.now()).toISOString(),
-      consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1,
+      consecutiveFailures: (status?.consecutiveFailures ?? 0) + 1,
     });
     return error;
   }
+}
+
+interface Part {
+  role: 'load' | 'utilization';
+  metrics: MetricQuery[];
+  from: number;
+}
+
+interface TwinPlan {
+  twin: Twin;
+  status: CollectionStatus | undefined;
+  parts: Part[];
 }

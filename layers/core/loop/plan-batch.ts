@@ -1,6 +1,6 @@
 import type { ScalingTarget } from '../act/scaling-target.js';
 import { inParallel } from '../in-parallel.js';
-import { HISTORY_DAYS, planLive } from '../policy/live-plan.js';
+import { CPU_FRESH_MS, HISTORY_DAYS, planLive } from '../policy/live-plan.js';
 import { DAY_MS, MINUTE_MS } from '../series/grid.js';
 import type { DecisionRecordSchema } from '../store/records.js';
 import type { TwinStore } from '../store/twin-store.js';
@@ -64,7 +64,7 @@ async function planTwin(
   const cpu = twin.metrics.find((m) => m.role === 'utilization');
   const [loadSamples, cpuSamples, target, recentAsks] = await Promise.all([
     load ? p.store.readSamples(twinId, load.key, now - HISTORY_DAYS * DAY_MS, now + 1) : [],
-    cpu ? p.store.readSamples(twinId, cpu.key, now - 60 * MINUTE_MS, now + 1) : undefined,
+    cpu ? p.store.readSamples(twinId, cpu.key, now - CPU_FRESH_MS, now + 1) : undefined,
     p.target.describe(twin.target),
     askedSince(p.store, twinId, now - twin.policy.stabilizationMinutes * MINUTE_MS),
   ]);

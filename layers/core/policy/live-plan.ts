@@ -15,6 +15,8 @@ export const SLOT_MS = 5 * MINUTE_MS;
 export const HORIZON_SLOTS = 12;
 /** History the forecaster learns from. */
 export const HISTORY_DAYS = 14;
+/** CPU older than this is too stale to estimate capacity from (the collector reads it every 30 minutes). */
+export const CPU_FRESH_MS = 2 * 60 * MINUTE_MS;
 
 export interface LivePlanInput {
   twin: Twin;
@@ -114,15 +116,17 @@ function perMinuteDemand(samples: readonly Sample[], q: MetricQuery): Sample[] {
 }
 
 /**
- * The fitted capacity model when there is one; otherwise read off the last half hour: load per
- * instance over the CPU it caused (the current fleet size stands in for the past half hour's).
+ * The fitted capacity model when there is one; otherwise read off the latest half hour of CPU
+ * (collected less often than load, so up to a couple of hours old): load per instance over the
+ * CPU it caused, the current fleet size standing in for that half hour's.
  */
 function capacityPerInstance(p: LivePlanInput, load: Sample[]): number {
   if (p.twin.capacityModel) return p.twin.capacityModel.capacityPerInstance;
-  const since = p.now - 30 * MINUTE_MS;
-  const cpu = new Map((p.utilization ?? []).filter((s) => s.t >= since).map((s) => [s.t, s.v]));
+  const recentCpu = (p.utilization ?? []).filter((s) => s.t >= p.now - CPU_FRESH_MS && s.t < p.now);
+  const last = recentCpu.at(-1)?.t ?? Number.NEGATIVE_INFINITY;
+  const cpu = new Map(recentCpu.filter((s) => s.t > last - 30 * MINUTE_MS).map((s) => [s.t, s.v]));
   const ratios = load
-    .filter((s) => s.t >= since && (cpu.get(s.t) ?? 0) >= 5)
+    .filter((s) => (cpu.get(s.t) ?? 0) >= 5)
     .map((s) => s.v / (Math.max(1, p.target.capacity) * ((cpu.get(s.t) as number) / 100)));
   if (ratios.length >= 3) return median(ratios);
   throw new PlanInputError(

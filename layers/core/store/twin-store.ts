@@ -26,8 +26,10 @@ export interface AppendResult {
 /** The collector's progress and health for one twin, kept apart from the twin (no version churn). */
 export const CollectionStatusSchema = z.object({
   twinId: z.string(),
-  /** Samples up to this time (ms) are collected. */
+  /** Samples up to this time (ms) are collected: the load metrics (a twin without any: all). */
   collectedThrough: z.number().optional(),
+  /** Utilization metrics, read less often, are collected up to this time (ms). */
+  utilizationThrough: z.number().optional(),
   lastError: z.string().optional(),
   lastErrorAt: z.string().optional(),
   consecutiveFailures: z.number().int().min(0),
