@@ -13,6 +13,36 @@ export const AutoTuneSchema = z.object({
     .max(24 * 14)
     .default(24)
     .describe('how fast the shadow fleets forget: a minute this old counts half'),
+  costHalfLifeHours: z
+    .number()
+    .min(1)
+    .max(24 * 14)
+    .default(48)
+    .describe('how fast the shadow fleets forget cost: the budget holds over days, not hours'),
+  nearUtilization: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.75)
+    .describe('a shadow minute above this utilization is a near breach, what the choice ranks by'),
+  breachTolerance: z
+    .number()
+    .min(0)
+    .max(10)
+    .default(0.25)
+    .describe('points within this share of the fewest breach minutes are ranked by near breaches'),
+  recentHours: z
+    .number()
+    .min(1)
+    .max(24 * 7)
+    .default(48)
+    .describe('window of the recent-cost guard'),
+  recentSlack: z
+    .number()
+    .min(1)
+    .max(10)
+    .default(1.15)
+    .describe('cost allowed over the recent window, relative to the budget'),
   everyMinutes: z.number().int().min(1).default(60).describe('how often the operating point is chosen again'),
   budgetRatio: z
     .number()
@@ -94,8 +124,9 @@ export class Planner {
     let recentAsk = 0;
     for (const a of this.asks) recentAsk = Math.max(recentAsk, a);
     this.asks.push(Math.max(planned, reactiveFloor));
-    if (this.asks.length > (this.point.stabilizationMinutes ?? this.s.stabilizationMinutes))
-      this.asks.shift();
+    // a while, not an if: after a switch to a shorter window, the older asks must go at once
+    const window = this.point.stabilizationMinutes ?? this.s.stabilizationMinutes;
+    while (this.asks.length > window) this.asks.shift();
     const { desired, boundBy } = applyGuardrails({
       planned,
       reactiveFloor,
@@ -165,6 +196,9 @@ export function twinPolicy(
               capacityPerInstance: v.capacityPerInstance,
               physics: v.physics,
               halfLifeMinutes: tune.halfLifeHours * 60,
+              costHalfLifeMinutes: tune.costHalfLifeHours * 60,
+              nearUtilization: tune.nearUtilization,
+              recentMinutes: Math.round(tune.recentHours * 60),
               baselineTargetUtilization: tune.baselineTargetUtilization,
             },
             (point) => {
@@ -178,7 +212,7 @@ export function twinPolicy(
       if (shadows) {
         shadows.advance(v.observed);
         if (v.minute - chosenAt >= tune.everyMinutes && v.observed.length >= 720) {
-          choice = shadows.choose(tune.budgetRatio);
+          choice = shadows.choose(tune.budgetRatio, tune.recentSlack, tune.breachTolerance);
           planner.point = choice.chosen;
           chosenAt = v.minute;
         }
