@@ -1,5 +1,7 @@
+import { DemandOutlook } from '../../../layers/core/policy/demand-outlook.js';
 import { targetTrackingPolicy } from '../../../layers/core/policy/reference.js';
-import { TwinPolicySettingsSchema, twinPolicy } from '../../../layers/core/policy/twin-policy.js';
+import { Planner, TwinPolicySettingsSchema, twinPolicy } from '../../../layers/core/policy/twin-policy.js';
+import { DEFAULT_PHYSICS } from '../../../layers/core/simulate/physics.js';
 import { replay } from '../../../layers/core/simulate/replay.js';
 
 /** Five days of a service that wakes at 08:05 (ten-fold in 15 minutes) and sleeps at 20:00, in 5-minute steps. */
@@ -58,6 +60,36 @@ describe('Policy: twin', () => {
     expect(choice).toBeDefined();
     const chosen = choice?.scores.find((s) => s.point === choice.chosen);
     expect(chosen?.instanceMinutes).toBeLessThanOrEqual(choice?.budget ?? 0);
+  });
+
+  it('after switching to a shorter stabilization window, scales in once that shorter window has passed', () => {
+    const planner = new Planner(TwinPolicySettingsSchema.parse({}), {
+      targetUtilization: 0.5,
+      quantile: null,
+      stabilizationMinutes: 20,
+    });
+    const outlook = new DemandOutlook(5, 3);
+    const observed = new Float64Array(60).fill(100);
+    const view = (minute: number, previous: number) => ({
+      minute,
+      observed: observed.subarray(0, minute - 2),
+      inServiceAt: () => previous,
+      inService: previous,
+      warming: 0,
+      previousDesired: previous,
+      capacityPerInstance: 10,
+      physics: DEFAULT_PHYSICS,
+    });
+    let desired = 20; // 100/min at 10 per instance and 50 %
+    for (let m = 3; m < 30; m++) desired = planner.decide(view(m, desired), outlook).desired;
+    expect(desired).toBe(20);
+    observed.fill(20, 28); // demand falls to a fifth
+    planner.point = { ...planner.point, stabilizationMinutes: 5 };
+    const after: number[] = [];
+    for (let m = 30; m < 42; m++) after.push((desired = planner.decide(view(m, desired), outlook).desired));
+    // the low demand is first seen at minute 31; five minutes of lower asks later (36) the fleet is
+    // down to 4, where the 20-minute window's older asks would have held 20 until minute 51
+    expect(after.indexOf(4)).toBe(6);
   });
 
   it('refuses settings out of range, naming the field', () => {
