@@ -38,23 +38,33 @@ class TargetTracking {
     const { observed: d, capacityPerInstance: k } = v;
     const last = d.length - 1;
     if (last < 0) return this.desired ?? v.physics.minInstances; // nothing observed yet
-    const needNow = () => instancesFor(d[last], k, this.o.target);
+    const needNow = instancesFor(d[last], k, this.o.target);
     if (this.desired === undefined) {
-      this.assumedBefore = needNow();
-      this.desired = this.assumedBefore;
+      this.assumedBefore = needNow;
+      this.desired = needNow;
     }
-    const u = (m: number) => d[m] / (k * (v.inServiceAt(m) ?? this.assumedBefore));
-    if (this.all(last, this.o.scaleOutMinutes, (m) => u(m) > this.o.target)) {
-      this.desired = Math.max(this.desired, needNow());
-    } else if (this.all(last, this.o.scaleInMinutes, (m) => u(m) < this.o.scaleInRatio * this.o.target)) {
-      this.desired = needNow();
+    if (this.allAbove(v, last, this.o.scaleOutMinutes, this.o.target)) {
+      this.desired = Math.max(this.desired, needNow);
+    } else if (this.allBelow(v, last, this.o.scaleInMinutes, this.o.scaleInRatio * this.o.target)) {
+      this.desired = needNow;
     }
     return this.desired;
   }
 
-  private all(last: number, count: number, test: (m: number) => boolean): boolean {
+  // Plain loops, no closures: the simulator calls this every simulated minute.
+  private utilization(v: PolicyView, m: number): number {
+    return v.observed[m] / (v.capacityPerInstance * (v.inServiceAt(m) ?? this.assumedBefore));
+  }
+
+  private allAbove(v: PolicyView, last: number, count: number, threshold: number): boolean {
     if (last - count + 1 < 0) return false;
-    for (let m = last; m > last - count; m--) if (!test(m)) return false;
+    for (let m = last; m > last - count; m--) if (!(this.utilization(v, m) > threshold)) return false;
+    return true;
+  }
+
+  private allBelow(v: PolicyView, last: number, count: number, threshold: number): boolean {
+    if (last - count + 1 < 0) return false;
+    for (let m = last; m > last - count; m--) if (!(this.utilization(v, m) < threshold)) return false;
     return true;
   }
 }
