@@ -86,7 +86,10 @@ describe('Policy: twin', () => {
     observed.fill(20, 28); // demand falls to a fifth
     planner.point = { ...planner.point, stabilizationMinutes: 5 };
     const after: number[] = [];
-    for (let m = 30; m < 42; m++) after.push((desired = planner.decide(view(m, desired), outlook).desired));
+    for (let m = 30; m < 42; m++) {
+      desired = planner.decide(view(m, desired), outlook).desired;
+      after.push(desired);
+    }
     // the low demand is first seen at minute 31; five minutes of lower asks later (36) the fleet is
     // down to 4, where the 20-minute window's older asks would have held 20 until minute 51
     expect(after.indexOf(4)).toBe(6);
