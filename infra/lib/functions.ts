@@ -12,7 +12,10 @@ import { acknowledge, arnToken, REASONS } from './nag-acknowledgements.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** One Lambda per handler folder, each with its own settings. */
+/**
+ * One Lambda per handler folder, each with its own settings. The forecast-and-plan tasks' timeouts
+ * match their states' in the ASL file, which fit Express children's 5 minutes with the retries.
+ */
 const HANDLERS = {
   collector: {
     memory: 512,
@@ -20,11 +23,11 @@ const HANDLERS = {
     description: 'registers tagged services, collects CloudWatch metrics',
   },
   'list-due-twins': { memory: 256, timeout: 60, description: 'forecast-and-plan: the twins to decide for' },
-  'plan-batch': { memory: 1024, timeout: 240, description: 'forecast-and-plan: forecast and plan a batch' },
-  actuator: { memory: 256, timeout: 120, description: 'sets capacity of tagged groups and services' },
+  'plan-batch': { memory: 1024, timeout: 60, description: 'forecast-and-plan: forecast and plan a batch' },
+  actuator: { memory: 256, timeout: 15, description: 'sets capacity of tagged groups and services' },
   'record-failure': {
     memory: 256,
-    timeout: 60,
+    timeout: 10,
     description: 'forecast-and-plan: a failed batch, on its twins',
   },
   scenario: { memory: 1024, timeout: 900, description: 'a what-if on one twin' },

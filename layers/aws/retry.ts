@@ -17,6 +17,8 @@ export const isThrottling = (e: unknown): boolean => {
 };
 
 const TRANSIENT = new Set([
+  // Powertools idempotency: the same decision is being carried out by another invocation right now
+  'IdempotencyAlreadyInProgressError',
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',

@@ -59,7 +59,7 @@ export async function runLoopTrack(o: LoopTrackOptions, setup: Progress, cycles:
     await inParallel(ids, 16, async (i) => {
       const id = `twin-${i}`;
       const ref = { kind: 'asg' as const, autoScalingGroupName: id };
-      targets.add(ref, { capacity: 5, min: 1, max: 200, managed: true });
+      targets.add(ref, { capacity: 5, running: 5, min: 1, max: 200, managed: true });
       await store.createTwin(
         requestCountTwin(id, 50, {
           policy: {

@@ -28,6 +28,7 @@ export class SimulatedTargets implements ScalingTarget {
     const state = this.targets.get(keyOf(ref));
     if (!state) throw new TargetNotFoundError(ref);
     state.capacity = capacity;
+    state.running = capacity;
     this.changes.push({ ref, capacity });
   }
 }

@@ -15,5 +15,7 @@ export function pointHandlersAt(db: LocalDynamo, moto: Moto | undefined, tableNa
     AWS_ENDPOINT_URL: moto?.endpoint ?? 'http://127.0.0.1:9',
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
+    // the handlers' CloudWatch metrics (EMF lines on stdout) are not what these tests read
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
 }

@@ -70,6 +70,7 @@ export class AwsScalingTarget implements ScalingTarget {
     if (!g) throw new TargetNotFoundError({ kind: 'asg', autoScalingGroupName: name });
     return {
       capacity: g.DesiredCapacity ?? 0,
+      running: (g.Instances ?? []).filter((i) => i.LifecycleState === 'InService').length,
       min: g.MinSize ?? 0,
       max: g.MaxSize ?? 0,
       managed: isManaged(
@@ -94,9 +95,15 @@ export class AwsScalingTarget implements ScalingTarget {
     ]);
     const service = services.services?.find((s) => s.serviceName === ref.service);
     const target = targets.ScalableTargets?.[0];
-    if (!service || !target) throw new TargetNotFoundError(ref);
+    if (!service) throw new TargetNotFoundError(ref);
+    if (!target)
+      throw new TargetNotFoundError(
+        ref,
+        'has no scalable target in Application Auto Scaling: register one (ecs:service:DesiredCount) to let Twinscale set its floor',
+      );
     return {
       capacity: target.MinCapacity ?? 0,
+      running: service.runningCount ?? service.desiredCount ?? 0,
       // The floor never goes below zero tasks; a twin's policy.minInstances keeps a higher one.
       min: 0,
       max: target.MaxCapacity ?? 0,

@@ -1,6 +1,7 @@
 import type { Controls } from '../store/twin-store.js';
 import {
   type ActuationRequest,
+  BoundsConflictError,
   NotManagedError,
   type ScalingTarget,
   type TargetState,
@@ -46,13 +47,17 @@ export async function actuate(req: ActuationRequest, p: ActuationPorts): Promise
   return { action: 'scaled', from, to, ...bound, message: `${from} → ${to}` };
 }
 
-/** The decision within the max step of the current capacity, then within both sets of bounds. */
+/**
+ * The decision within the max step of the current capacity, then within both sets of bounds
+ * (bounds win over the step: a fleet below its minimum goes to the minimum at once).
+ */
 export function clampToSafety(
   req: ActuationRequest,
   state: TargetState,
 ): { to: number; boundBy?: ActuationResult['boundBy'] } {
   const lo = Math.max(state.min, req.minInstances ?? 0);
   const hi = Math.min(state.max, req.maxInstances ?? Number.POSITIVE_INFINITY);
+  if (lo > hi) throw new BoundsConflictError(req.target, lo, hi);
   let to = req.desired;
   let boundBy: ActuationResult['boundBy'];
   if (Math.abs(to - state.capacity) > req.maxStep) {

@@ -8,6 +8,8 @@ import { ScalingTargetRefSchema, TwinIdSchema } from '../twin/twin.js';
  */
 export interface TargetState {
   capacity: number;
+  /** Instances or tasks running now (for an ECS service above its floor, more than `capacity`). */
+  running: number;
   /** The target's own bounds. */
   min: number;
   max: number;
@@ -41,10 +43,22 @@ export class NotManagedError extends Error {
   }
 }
 
+/** The policy's bounds and the target's own leave no capacity allowed: one of them must change. */
+export class BoundsConflictError extends Error {
+  override readonly name = 'BoundsConflictError';
+  constructor(ref: ScalingTargetRef, lo: number, hi: number) {
+    super(
+      `${describeRef(ref)}: the lower bound ${lo} is above the upper bound ${hi} ` +
+        '(the larger of its own minimum and the policy’s minInstances, the smaller of its maximum and maxInstances): ' +
+        'lower the policy’s minInstances or raise the target’s maximum',
+    );
+  }
+}
+
 export class TargetNotFoundError extends Error {
   override readonly name = 'TargetNotFoundError';
-  constructor(ref: ScalingTargetRef) {
-    super(`${describeRef(ref)} does not exist (or is not visible with these credentials)`);
+  constructor(ref: ScalingTargetRef, what = 'does not exist (or is not visible with these credentials)') {
+    super(`${describeRef(ref)} ${what}`);
   }
 }
 

@@ -68,5 +68,7 @@ export type ActuateResult = z.infer<typeof ActuateResultSchema>;
 /** A batch whose task failed after its retries: Step Functions' Catch output beside the batch. */
 export const RecordFailureEventSchema = PlanBatchEventSchema.extend({
   error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  /** Present when actuation failed: the decisions that were being carried out. */
+  plan: z.object({ actuations: z.array(PendingActuationSchema) }).optional(),
 });
 export type RecordFailureEvent = z.infer<typeof RecordFailureEventSchema>;

@@ -14,8 +14,23 @@ export async function recordBatchFailure(
   scheduleMinutes: number,
 ): Promise<{ recorded: number }> {
   const slot = decisionSlot(Date.parse(e.BatchInput.now), scheduleMinutes);
-  const error = { name: e.error.Error, message: causeMessage(e.error.Cause) ?? e.error.Error };
-  for (const { twinId } of e.Items) await recordFailure(store, twinId, slot, error, { stage: 'batch' });
+  const message = causeMessage(e.error.Cause) ?? e.error.Error;
+  const pending = new Map((e.plan?.actuations ?? []).map((a) => [a.request.twinId, a.record]));
+  for (const { twinId } of e.Items) {
+    const decided = pending.get(twinId);
+    // a decision the actuator may have carried out before failing keeps its plan (the next
+    // stabilization window reads it), and says the capacity must be checked
+    const error = decided
+      ? {
+          name: e.error.Error,
+          message: `actuation failed (${message}); the capacity may have changed: check the target`,
+        }
+      : { name: e.error.Error, message };
+    const reason = decided
+      ? { ...decided.reason, desired: decided.desired, stage: 'actuate' }
+      : { stage: 'plan' };
+    await recordFailure(store, twinId, slot, error, reason);
+  }
   return { recorded: e.Items.length };
 }
 

@@ -1,6 +1,6 @@
-import type { TargetState } from '../act/scaling-target.js';
+import { BoundsConflictError, type TargetState } from '../act/scaling-target.js';
 import { forecastTwin } from '../forecast/twin/index.js';
-import { MINUTE_MS } from '../series/grid.js';
+import { DAY_MS, MINUTE_MS } from '../series/grid.js';
 import type { Sample } from '../series/read-trace.js';
 import { instancesFor } from '../simulate/physics.js';
 import { median } from '../stats.js';
@@ -79,14 +79,17 @@ export function planLive(p: LivePlanInput): LivePlan {
   const last = perMinute[perMinute.length - 1].v;
   const planned = instancesFor(forecastPeak, k, u);
   const reactiveFloor = instancesFor(last, k, u);
+  const minInstances = Math.max(p.target.min, policy.minInstances ?? 0);
+  const maxInstances = Math.min(p.target.max, policy.maxInstances ?? Number.POSITIVE_INFINITY);
+  if (minInstances > maxInstances) throw new BoundsConflictError(twin.target, minInstances, maxInstances);
   const { desired, boundBy } = applyGuardrails({
     planned,
     reactiveFloor,
     recentAsk: Math.max(0, ...p.recentAsks),
     previous: p.target.capacity,
     maxStep: policy.maxStep,
-    minInstances: Math.max(p.target.min, policy.minInstances ?? 0),
-    maxInstances: Math.min(p.target.max, policy.maxInstances ?? Number.POSITIVE_INFINITY),
+    minInstances,
+    maxInstances,
   });
   return {
     decision: {
@@ -118,7 +121,7 @@ function perMinuteDemand(samples: readonly Sample[], q: MetricQuery): Sample[] {
 /**
  * The fitted capacity model when there is one; otherwise read off the latest half hour of CPU
  * (collected less often than load, so up to a couple of hours old): load per instance over the
- * CPU it caused, the current fleet size standing in for that half hour's.
+ * CPU it caused, the fleet running now standing in for that half hour's.
  */
 function capacityPerInstance(p: LivePlanInput, load: Sample[]): number {
   if (p.twin.capacityModel) return p.twin.capacityModel.capacityPerInstance;
@@ -127,7 +130,7 @@ function capacityPerInstance(p: LivePlanInput, load: Sample[]): number {
   const cpu = new Map(recentCpu.filter((s) => s.t > last - 30 * MINUTE_MS).map((s) => [s.t, s.v]));
   const ratios = load
     .filter((s) => (cpu.get(s.t) ?? 0) >= 5)
-    .map((s) => s.v / (Math.max(1, p.target.capacity) * ((cpu.get(s.t) as number) / 100)));
+    .map((s) => s.v / (Math.max(1, p.target.running) * ((cpu.get(s.t) as number) / 100)));
   if (ratios.length >= 3) return median(ratios);
   throw new PlanInputError(
     `twin "${p.twin.id}" has no capacity model and too few recent utilization samples to estimate one: ` +
@@ -138,7 +141,7 @@ function capacityPerInstance(p: LivePlanInput, load: Sample[]): number {
 /** Slot peaks over the last HISTORY_DAYS, on a grid anchored to the epoch, then the forecast. */
 function forecastPeaks(load: Sample[], now: number): LiveForecast {
   const origin = Math.floor(now / SLOT_MS) * SLOT_MS;
-  const t0 = origin - HISTORY_DAYS * 288 * SLOT_MS;
+  const t0 = origin - HISTORY_DAYS * DAY_MS;
   const peaks = new Float64Array((origin - t0) / SLOT_MS).fill(Number.NaN);
   for (const s of load) {
     if (s.t < t0 || s.t >= origin) continue;

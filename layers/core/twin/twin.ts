@@ -39,20 +39,28 @@ export type ScalingTargetRef = z.infer<typeof ScalingTargetRefSchema>;
 export const TwinModeSchema = z.enum(['forecast-only', 'forecast-and-scale']);
 export type TwinMode = z.infer<typeof TwinModeSchema>;
 
-export const TwinPolicyConfigSchema = z.object({
-  /** A new twin records decisions without acting until someone turns scaling on. */
-  mode: TwinModeSchema.default('forecast-only'),
-  targetUtilization: z.number().gt(0).max(1).default(0.6),
-  minInstances: z.number().int().min(0).optional(),
-  maxInstances: z.number().int().positive().optional(),
-  maxStep: z.number().int().positive().default(10),
-  /** Forecast quantile of peak demand the plan provisions for. */
-  quantile: z.number().min(0.5).max(0.995).default(0.9),
-  /** Scale in only after every decision in this window asked for less. */
-  stabilizationMinutes: z.number().int().min(0).max(1440).default(15),
-  /** Minutes from launch until a new instance serves (EC2 boot, ECS task start and health checks). */
-  warmupMinutes: z.number().int().min(0).max(120).default(5),
-});
+export const TwinPolicyConfigSchema = z
+  .object({
+    /** A new twin records decisions without acting until someone turns scaling on. */
+    mode: TwinModeSchema.default('forecast-only'),
+    targetUtilization: z.number().gt(0).max(1).default(0.6),
+    minInstances: z.number().int().min(0).optional(),
+    maxInstances: z.number().int().positive().optional(),
+    maxStep: z.number().int().positive().default(10),
+    /** Forecast quantile of peak demand the plan provisions for. */
+    quantile: z.number().min(0.5).max(0.995).default(0.9),
+    /** Scale in only after every decision in this window asked for less. */
+    stabilizationMinutes: z.number().int().min(0).max(1440).default(15),
+    /** Minutes from launch until a new instance serves (EC2 boot, ECS task start and health checks). */
+    warmupMinutes: z.number().int().min(0).max(120).default(5),
+  })
+  .refine(
+    (p) => p.minInstances === undefined || p.maxInstances === undefined || p.minInstances <= p.maxInstances,
+    {
+      message: 'minInstances must not exceed maxInstances',
+      path: ['minInstances'],
+    },
+  );
 export type TwinPolicyConfig = z.infer<typeof TwinPolicyConfigSchema>;
 
 export const CapacityModelRecordSchema = z.object({

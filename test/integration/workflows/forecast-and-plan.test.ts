@@ -37,7 +37,15 @@ describeMoto('forecast-and-plan state machine, run locally with the real handler
   const machine = (overrides: Partial<Record<string, TaskFunction>> = {}) =>
     new LocalStateMachine('forecast-and-plan', { ...tasks, ...overrides } as Record<string, TaskFunction>);
   const at = (minutes: number) => ({ now: new Date(NOW + minutes * MIN).toISOString() });
-  const noWait = { retryIntervalOverrides: { PlanBatch: 0, Actuate: 0, RecordFailure: 0, ListDueTwins: 0 } };
+  const noWait = {
+    retryIntervalOverrides: {
+      PlanBatch: 0,
+      Actuate: 0,
+      RecordFailure: 0,
+      RecordActuationFailure: 0,
+      ListDueTwins: 0,
+    },
+  };
   const decisions = async (id: string) => (await store.listRecords(id, 'decision')).items;
 
   beforeAll(async () => {
@@ -131,6 +139,23 @@ describeMoto('forecast-and-plan state machine, run locally with the real handler
     });
   });
 
+  test('when actuation keeps failing, scale-mode twins keep their plan in a failed record; the others are untouched', async () => {
+    const broken: TaskFunction = async () => {
+      throw Object.assign(new Error('socket hang up'), { name: 'Lambda.ServiceException' });
+    };
+    const out = await machine({ ActuatorFunctionArn: broken }).run(at(15), { overrides: noWait });
+    expect(out).toMatchObject({ batches: [{ twins: 4, failed: 4 }] });
+    const [rising] = await decisions('rising');
+    expect(rising).toMatchObject({
+      at: '2026-11-23T12:15:00.000Z',
+      action: 'failed',
+      result: expect.stringContaining('the capacity may have changed'),
+      reason: { stage: 'actuate', planned: expect.any(Number), quantile: 0.9 },
+    });
+    const [steady] = await decisions('steady');
+    expect(steady).toMatchObject({ at: '2026-11-23T12:15:00.000Z', action: 'recorded-only' });
+  });
+
   test('a batch that keeps failing is recorded on each of its twins, and the run goes on', async () => {
     const broken: TaskFunction = async () => {
       throw Object.assign(new Error('model exploded'), { name: 'RangeError' });
@@ -138,7 +163,7 @@ describeMoto('forecast-and-plan state machine, run locally with the real handler
     const out = await machine({ PlanBatchFunctionArn: broken }).run(at(10), { overrides: noWait });
     expect(out).toMatchObject({ batches: [{ twins: 4, failed: 4 }] });
     for (const id of ['steady', 'rising', 'legacy', 'api']) {
-      const [latest] = await decisions(id);
+      const latest = (await decisions(id)).find((d) => d.at === '2026-11-23T12:10:00.000Z');
       expect(latest).toMatchObject({
         at: '2026-11-23T12:10:00.000Z',
         action: 'failed',

@@ -9,7 +9,7 @@ const req = (desired: number, over = {}) => ({
   maxStep: 5,
   ...over,
 });
-const state: TargetState = { capacity: 10, min: 2, max: 30, managed: true };
+const state: TargetState = { capacity: 10, running: 10, min: 2, max: 30, managed: true };
 
 describe('clampToSafety', () => {
   test.each([
@@ -20,6 +20,12 @@ describe('clampToSafety', () => {
     [8, { minInstances: 9 }, 9, 'min'],
   ])('desired %d with %j → %d (%s)', (desired, over, to, boundBy) => {
     expect(clampToSafety(req(desired, over), state)).toEqual({ to, boundBy });
+  });
+
+  test('bounds that leave nothing allowed are refused, naming both', () => {
+    expect(() => clampToSafety(req(8, { minInstances: 31 }), state)).toThrow(
+      /lower bound 31 is above the upper bound 30[\s\S]*lower the policy’s minInstances/,
+    );
   });
 
   test('the target’s own bounds win over a wider policy', () => {

@@ -29,7 +29,7 @@ const load = (recent: number[] = []) => {
   return days;
 };
 
-const target = { capacity: 20, min: 1, max: 100, managed: true };
+const target = { capacity: 20, running: 20, min: 1, max: 100, managed: true };
 const plan = (over: Partial<Parameters<typeof planLive>[0]> = {}) =>
   planLive({ twin: twin(), load: load(), target, recentAsks: [], now: NOW, scheduleMinutes: 5, ...over });
 
@@ -76,6 +76,23 @@ describe('planLive', () => {
     const p = plan({ twin: twin({ capacityModel: undefined }), utilization: cpu });
     expect(p.capacityPerInstance).toBeCloseTo(200);
     expect(p.decision.desired).toBe(10);
+  });
+
+  test('estimates from the tasks running, not from an ECS floor below them', () => {
+    const cpu = Array.from({ length: 30 }, (_, i) => ({ t: NOW - (30 - i) * MIN, v: 25 }));
+    const floorOne = { ...target, capacity: 1, running: 20 };
+    const p = plan({ twin: twin({ capacityModel: undefined }), utilization: cpu, target: floorOne });
+    expect(p.capacityPerInstance).toBeCloseTo(200);
+  });
+
+  test('refuses bounds that leave nothing allowed', () => {
+    const tight = twin({ policy: { ...twin().policy, minInstances: 30 } });
+    expect(() => plan({ twin: tight, target: { ...target, max: 12 } })).toThrow(
+      'lower bound 30 is above the upper bound 12',
+    );
+    expect(() =>
+      TwinSchema.parse({ ...twin(), policy: { ...twin().policy, minInstances: 5, maxInstances: 2 } }),
+    ).toThrow('minInstances must not exceed maxInstances');
   });
 
   test('says what is missing when a twin cannot be planned', () => {

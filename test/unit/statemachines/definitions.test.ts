@@ -37,12 +37,43 @@ describe('state machine definitions', () => {
     expect(map.ToleratedFailurePercentage).toBeGreaterThan(0);
     for (const name of ['PlanBatch', 'Actuate']) {
       const task = map.ItemProcessor.States[name];
-      expect(task.Retry[0]).toMatchObject({
-        ErrorEquals: expect.arrayContaining(['TransientError']),
-        BackoffRate: 2,
+      expect(task.Retry).toContainEqual(
+        expect.objectContaining({ ErrorEquals: expect.arrayContaining(['TransientError']), BackoffRate: 2 }),
+      );
+      expect(task.Catch[0]).toMatchObject({
+        ErrorEquals: ['States.ALL'],
+        Next: name === 'PlanBatch' ? 'RecordFailure' : 'RecordActuationFailure',
       });
-      expect(task.Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'RecordFailure' });
     }
+  });
+
+  test('a child’s worst case (every attempt timing out, every wait at its longest) fits Express’s 5 minutes', () => {
+    type Retrier = {
+      MaxAttempts?: number;
+      IntervalSeconds?: number;
+      BackoffRate?: number;
+      MaxDelaySeconds?: number;
+    };
+    const states = substituted('forecast-and-plan').States.PlanTwins.ItemProcessor.States;
+    const worst = (name: string) => {
+      const t = states[name] as { TimeoutSeconds: number; Retry: Retrier[] };
+      // one retrier's attempts at a time; the longest of them bounds the state
+      return Math.max(
+        ...t.Retry.map((r) => {
+          const retries = r.MaxAttempts ?? 3;
+          let waits = 0;
+          for (let i = 0; i < retries; i++)
+            waits += Math.min(
+              r.MaxDelaySeconds ?? Infinity,
+              (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** i,
+            );
+          return t.TimeoutSeconds * (retries + 1) + waits;
+        }),
+      );
+    };
+    const planThenFailedActuation = worst('PlanBatch') + worst('Actuate') + worst('RecordActuationFailure');
+    const failedPlan = worst('PlanBatch') + worst('RecordFailure');
+    expect(Math.max(planThenFailedActuation, failedPlan)).toBeLessThan(300);
   });
 
   test('every Lambda task names its function by a placeholder the CDK substitutes', () => {
