@@ -37,7 +37,10 @@ export const TwinscaleConfigSchema = z.object({
     .describe(
       'caps concurrent actuator invocations, and so the rate of scaling calls Twinscale can make; 0 reserves none (accounts whose concurrency limit is 10 need 0)',
     ),
-  discovery: z.coerce.boolean().default(true).describe('register tagged groups and services as twins'),
+  discovery: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+    .default(true)
+    .describe('register tagged groups and services as twins (true or false; -c gives a string)'),
 });
 export type TwinscaleConfig = z.infer<typeof TwinscaleConfigSchema>;
 export type TwinscaleProps = z.input<typeof TwinscaleConfigSchema>;

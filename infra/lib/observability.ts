@@ -10,7 +10,8 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Key } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -18,7 +19,7 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 export interface TwinObservabilityProps {
-  key: IKey;
+  key: Key;
   functions: Record<string, NodejsFunction>;
   machines: Record<string, StateMachine>;
   alarmEmail?: string;
@@ -40,6 +41,14 @@ export class TwinObservability extends Construct {
       masterKey: p.key,
       enforceSSL: true,
     });
+    // CloudWatch publishes alarms to the encrypted topic only if the key lets it
+    p.key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy, "*" is this key
+      }),
+    );
     if (p.alarmEmail) this.topic.addSubscription(new EmailSubscription(p.alarmEmail));
     const alarm = (name: string, metric: Metric, description: string) => {
       const a = new Alarm(this, name, {

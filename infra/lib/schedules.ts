@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   ContextAttribute,
@@ -20,6 +21,8 @@ export interface TwinSchedulesProps {
   forecastAndPlan: IStateMachine;
   /** Where an invocation the scheduler could not deliver goes. */
   deadLetters: IQueue;
+  /** The dead-letter queue's key: the scheduler must encrypt what it puts there. */
+  key: IKey;
 }
 
 /**
@@ -32,6 +35,7 @@ export class TwinSchedules extends Construct {
     const input = ScheduleTargetInput.fromObject({ now: ContextAttribute.scheduledTime });
     const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
     acknowledge(role, `IAM5[Resource::${arnToken(p.collector)}:*]`, REASONS.ownFunction);
+    p.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
     const delivery = {
       role,
       deadLetterQueue: p.deadLetters,
@@ -41,13 +45,21 @@ export class TwinSchedules extends Construct {
     };
     new Schedule(this, 'Collect', {
       description: 'Twinscale: collect every twin’s metrics',
-      schedule: ScheduleExpression.rate(Duration.minutes(p.config.collectScheduleMinutes)),
+      schedule: everyMinutes(p.config.collectScheduleMinutes, 0),
       target: new LambdaInvoke(p.collector, delivery),
     });
     new Schedule(this, 'Plan', {
       description: 'Twinscale: forecast and plan every twin',
-      schedule: ScheduleExpression.rate(Duration.minutes(p.config.planScheduleMinutes)),
+      schedule: everyMinutes(p.config.planScheduleMinutes, 1),
       target: new StepFunctionsStartExecution(p.forecastAndPlan, delivery),
     });
   }
+}
+
+/**
+ * On the clock (:00, :05, …), not every N minutes from whenever the stack was deployed: a decision's
+ * slot then starts at its scheduled time, and planning runs `offset` minutes after collection.
+ */
+function everyMinutes(n: number, offset: number): ScheduleExpression {
+  return ScheduleExpression.cron({ minute: `${offset % n}/${n}` });
 }

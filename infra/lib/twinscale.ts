@@ -66,6 +66,7 @@ export class Twinscale extends Construct {
       collector: fn.collector,
       forecastAndPlan: this.workflows.machines['forecast-and-plan'],
       deadLetters,
+      key: this.data.key,
     });
     this.observability = new TwinObservability(this, 'Observability', {
       key: this.data.key,

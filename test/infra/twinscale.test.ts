@@ -111,17 +111,18 @@ describe('Twinscale CDK construct', () => {
     const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')) as {
       Properties: { ScheduleExpression: string; Target: { Input: string; DeadLetterConfig: unknown } };
     }[];
+    // on the clock, planning a minute after collecting
     expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual([
-      'rate(5 minutes)',
-      'rate(5 minutes)',
+      'cron(0/5 * * * ? *)',
+      'cron(1/5 * * * ? *)',
     ]);
     for (const s of schedules) {
       expect(JSON.parse(s.Properties.Target.Input)).toEqual({ now: '<aws.scheduler.scheduled-time>' });
       expect(s.Properties.Target.DeadLetterConfig).toBeDefined();
     }
     const slower = Template.fromStack(build({ planScheduleMinutes: 15, collectScheduleMinutes: 1 }).stack);
-    slower.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(15 minutes)' });
-    slower.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)' });
+    slower.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(1/15 * * * ? *)' });
+    slower.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0/1 * * * ? *)' });
   });
 
   test('alarms on errors, throttles, failed executions and failed actuations, to an encrypted topic', () => {
@@ -137,6 +138,23 @@ describe('Twinscale CDK construct', () => {
       Protocol: 'email',
       Endpoint: 'oncall@example.com',
     });
+  });
+
+  test('context strings are read as the settings they name: -c discovery=false turns discovery off', () => {
+    const off = Template.fromStack(build({ discovery: 'false' } as unknown as TwinscaleProps).stack);
+    off.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DISCOVERY: 'false' }) },
+    });
+  });
+
+  test('CloudWatch may use the key to publish alarms to the encrypted topic', () => {
+    const key = Object.values(template.findResources('AWS::KMS::Key'))[0] as {
+      Properties: { KeyPolicy: { Statement: { Principal?: { Service?: string }; Action: string[] }[] } };
+    };
+    const cloudwatch = key.Properties.KeyPolicy.Statement.find(
+      (s) => s.Principal?.Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(cloudwatch?.Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
   });
 
   test('a bad setting stops the build with the field and what it accepts', () => {
