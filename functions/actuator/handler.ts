@@ -2,19 +2,17 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { idempotentActuate } from '../../layers/aws/idempotent-actuate.js';
 import { isTransient } from '../../layers/aws/retry.js';
 import { actuateBatch } from '../../layers/core/loop/actuate-batch.js';
 import { ActuateEventSchema } from '../../layers/core/loop/events.js';
-import { parseEvent } from '../shared/parse-event.js';
-import { scalingTargetFromEnv, storeFromEnv, TableEnvSchema } from '../shared/wiring.js';
+import { parseEvent } from '../shared/parse-input.js';
+import { scalingTargetFromEnv, tableFromEnv } from '../shared/wiring.js';
 
-const env = TableEnvSchema.parse(process.env);
-const store = storeFromEnv();
-const { act, registerLambdaContext } = idempotentActuate(new DynamoDBClient({}), env.TABLE_NAME, {
+const { client, tableName, store } = tableFromEnv();
+const { act, registerLambdaContext } = idempotentActuate(client, tableName, {
   target: scalingTargetFromEnv(),
   controls: () => store.getControls(),
 });

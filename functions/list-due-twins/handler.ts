@@ -3,10 +3,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { ListDueEventSchema, scheduledTime } from '../../layers/core/loop/events.js';
 import { listDueTwins } from '../../layers/core/loop/list-due.js';
-import { parseEvent } from '../shared/parse-event.js';
+import { parseEnv, parseEvent } from '../shared/parse-input.js';
 import { LoopEnvSchema, storeFromEnv } from '../shared/wiring.js';
 
-const env = LoopEnvSchema.parse(process.env);
+const env = parseEnv(LoopEnvSchema);
 const store = storeFromEnv();
 const log = new Logger({ serviceName: 'twinscale-list-due-twins' });
 

@@ -4,10 +4,10 @@ import middy from '@middy/core';
 import { isTransient } from '../../layers/aws/retry.js';
 import { PlanBatchEventSchema } from '../../layers/core/loop/events.js';
 import { planBatch } from '../../layers/core/loop/plan-batch.js';
-import { parseEvent } from '../shared/parse-event.js';
+import { parseEnv, parseEvent } from '../shared/parse-input.js';
 import { LoopEnvSchema, scalingTargetFromEnv, storeFromEnv } from '../shared/wiring.js';
 
-const env = LoopEnvSchema.parse(process.env);
+const env = parseEnv(LoopEnvSchema);
 const log = new Logger({ serviceName: 'twinscale-plan-batch' });
 const ports = {
   store: storeFromEnv(),

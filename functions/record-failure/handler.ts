@@ -3,10 +3,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { RecordFailureEventSchema } from '../../layers/core/loop/events.js';
 import { recordBatchFailure } from '../../layers/core/loop/record-batch-failure.js';
-import { parseEvent } from '../shared/parse-event.js';
+import { parseEnv, parseEvent } from '../shared/parse-input.js';
 import { LoopEnvSchema, storeFromEnv } from '../shared/wiring.js';
 
-const env = LoopEnvSchema.parse(process.env);
+const env = parseEnv(LoopEnvSchema);
 const store = storeFromEnv();
 const log = new Logger({ serviceName: 'twinscale-record-failure' });
 

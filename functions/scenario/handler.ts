@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { ScenarioRequestSchema } from '../../layers/core/loop/twin-replay.js';
 import { scenarioTask } from '../../layers/core/loop/what-if-tasks.js';
-import { parseEvent, workflowEvent } from '../shared/parse-event.js';
+import { parseEvent, workflowEvent } from '../shared/parse-input.js';
 import { storeFromEnv } from '../shared/wiring.js';
 
 const store = storeFromEnv();

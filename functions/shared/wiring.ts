@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
 import { AwsScalingTarget } from '../../layers/aws/scaling/aws-scaling-target.js';
 import { MANAGED_TAG } from '../../layers/core/act/scaling-target.js';
+import { parseEnv } from './parse-input.js';
 
 /** Every function's table settings, from the environment the CDK stack sets. */
 // Bounds and defaults live in the store's settings schema, which checks these values.
@@ -14,13 +15,16 @@ export const TableEnvSchema = z.object({
   RETENTION_DAYS: z.coerce.number().optional(),
 });
 
-export function storeFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoTwinStore {
-  const { TABLE_NAME, RETENTION_DAYS } = TableEnvSchema.parse(env);
-  return new DynamoTwinStore(new DynamoDBClient({}), {
-    tableName: TABLE_NAME,
-    retentionDays: RETENTION_DAYS,
-  });
+/** The twin table from the environment: its client and name (for Powertools idempotency) and the store. */
+export function tableFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  const { TABLE_NAME, RETENTION_DAYS } = parseEnv(TableEnvSchema, env);
+  const client = new DynamoDBClient({});
+  const store = new DynamoTwinStore(client, { tableName: TABLE_NAME, retentionDays: RETENTION_DAYS });
+  return { client, tableName: TABLE_NAME, store };
 }
+
+export const storeFromEnv = (env: NodeJS.ProcessEnv = process.env): DynamoTwinStore =>
+  tableFromEnv(env).store;
 
 /** The tag that marks managed resources: a deployment setting, the same in IAM conditions and here. */
 export const ManagedTagEnvSchema = z.object({ MANAGED_TAG_KEY: z.string().min(1).default(MANAGED_TAG.key) });
@@ -32,7 +36,7 @@ export const scalingTargetFromEnv = (env: NodeJS.ProcessEnv = process.env): AwsS
       ecs: new ECSClient({}),
       applicationAutoScaling: new ApplicationAutoScalingClient({}),
     },
-    ManagedTagEnvSchema.parse(env).MANAGED_TAG_KEY,
+    parseEnv(ManagedTagEnvSchema, env).MANAGED_TAG_KEY,
   );
 
 /** The forecast-and-plan functions' settings. */

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseEvent } from '../../functions/shared/parse-input.js';
 import { idempotentActuate } from '../../layers/aws/idempotent-actuate.js';
 import { isTransient } from '../../layers/aws/retry.js';
 import type { ScalingTarget } from '../../layers/core/act/scaling-target.js';
@@ -39,18 +40,18 @@ export function localLoopTasks(p: LocalLoopPorts): Record<string, TaskFunction> 
     ListDueTwinsFunctionArn: async (e) =>
       listDueTwins(
         p.store,
-        scheduledTime(ListDueEventSchema.parse(e ?? {})) ?? Date.now(),
+        scheduledTime(parseEvent(ListDueEventSchema, e ?? {})) ?? Date.now(),
         p.scheduleMinutes,
       ),
-    PlanBatchFunctionArn: async (e) => planBatch(loop, PlanBatchEventSchema.parse(e)),
+    PlanBatchFunctionArn: async (e) => planBatch(loop, parseEvent(PlanBatchEventSchema, e)),
     ActuatorFunctionArn: async (e) => {
       actuator.registerLambdaContext(localLambdaContext('actuator'));
       return actuateBatch(
         { store: p.store, act: actuator.act, isTransient },
-        ActuateEventSchema.parse(e).actuations,
+        parseEvent(ActuateEventSchema, e).actuations,
       );
     },
     RecordFailureFunctionArn: async (e) =>
-      recordBatchFailure(p.store, RecordFailureEventSchema.parse(e), p.scheduleMinutes),
+      recordBatchFailure(p.store, parseEvent(RecordFailureEventSchema, e), p.scheduleMinutes),
   };
 }

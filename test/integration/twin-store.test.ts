@@ -1,4 +1,4 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoTwinStore, MAX_CHUNK_BYTES } from '../../layers/aws/dynamo/dynamo-twin-store.js';
 import { keys } from '../../layers/aws/dynamo/table.js';
 import type { Sample } from '../../layers/core/series/read-trace.js';
@@ -268,3 +268,28 @@ describe('records', () => {
 function marshallKey(k: { pk: string; sk: string }) {
   return { pk: { S: k.pk }, sk: { S: k.sk } };
 }
+
+describe('controls (the kill switch)', () => {
+  test('off until set; set and read back', async () => {
+    await expect(store.getControls()).resolves.toEqual({ actuationPaused: false });
+    await store.putControls({ actuationPaused: true, reason: 'incident 7' });
+    await expect(store.getControls()).resolves.toMatchObject({ actuationPaused: true, reason: 'incident 7' });
+  });
+
+  test('an item an operator wrote by hand with the AWS CLI is read; a malformed one is named', async () => {
+    await db.client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: 'CONTROL' }, sk: { S: '#GLOBAL' }, actuationPaused: { BOOL: true } },
+      }),
+    );
+    await expect(store.getControls()).resolves.toEqual({ actuationPaused: true });
+    await db.client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: 'CONTROL' }, sk: { S: '#GLOBAL' }, actuationPaused: { S: 'yes' } },
+      }),
+    );
+    await expect(store.getControls()).rejects.toThrow('actuationPaused must be a boolean');
+  });
+});

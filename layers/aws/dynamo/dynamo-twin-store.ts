@@ -339,7 +339,15 @@ export class DynamoTwinStore implements TwinStore {
     const r = await this.doc.send(
       new GetCommand({ TableName: this.s.tableName, Key: keys.controls, ConsistentRead: true }),
     );
-    return ControlsSchema.parse(r.Item ? JSON.parse(r.Item.doc) : {});
+    // an operator may write the item by hand, with the fields as attributes instead of a JSON doc
+    const raw = r.Item?.doc ? JSON.parse(r.Item.doc) : (r.Item ?? {});
+    const parsed = ControlsSchema.safeParse(raw);
+    if (!parsed.success)
+      throw new StoreInputError(
+        `the controls item (pk CONTROL, sk #GLOBAL) is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; ` +
+          'actuationPaused must be a boolean',
+      );
+    return parsed.data;
   }
 
   async putControls(controls: Controls): Promise<void> {

@@ -118,8 +118,9 @@ export async function collectOnce(deps: CollectDeps): Promise<CollectionReport> 
   const byWindow = new Map<number, MetricRequest[]>();
   for (const { twin, parts } of plans)
     for (const part of parts) {
-      const requests = part.metrics.map((query) => ({ id: `${twin.id}/${query.key}`, query }));
-      byWindow.set(part.from, [...(byWindow.get(part.from) ?? []), ...requests]);
+      const group = byWindow.get(part.from) ?? [];
+      if (group.length === 0) byWindow.set(part.from, group);
+      for (const query of part.metrics) group.push({ id: `${twin.id}/${query.key}`, query });
     }
   const results = new Map<string, MetricResult>();
   for (const [from, requests] of byWindow) {

@@ -43,7 +43,8 @@ export const OptimizeRequestSchema = z.object({
 });
 export type OptimizeRequest = z.infer<typeof OptimizeRequestSchema>;
 
-const HISTORY_DAYS = 7;
+/** Days before the replayed ones that the policies learn from (the forecaster needs a week). */
+const LEARNING_DAYS = 7;
 
 /** The twin's load as per-minute demand: a week of history, then `days` to replay. */
 export async function twinDemand(
@@ -65,7 +66,7 @@ export async function twinDemand(
   if (!twin.capacityModel)
     throw new PlanInputError(`twin "${twinId}" has no capacity model: fit one before simulating it`);
   const end = Math.floor(now / MINUTE_MS) * MINUTE_MS;
-  const samples = await store.readSamples(twinId, load.key, end - (days + HISTORY_DAYS) * DAY_MS, end);
+  const samples = await store.readSamples(twinId, load.key, end - (days + LEARNING_DAYS) * DAY_MS, end);
   if (samples.length === 0 || samples[samples.length - 1].t - samples[0].t < days * DAY_MS)
     throw new PlanInputError(
       `twin "${twinId}" has ${samples.length} samples of "${load.key}", less than the ${days} day(s) asked: ask for fewer days`,

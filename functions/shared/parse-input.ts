@@ -1,5 +1,17 @@
 import { z } from 'zod';
 
+/** A Lambda whose environment does not match its schema: the message names the variable. */
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+}
+
+/** The function's environment parsed with its schema, or an EnvironmentError naming each variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const r = schema.safeParse(env);
+  if (!r.success) throw new EnvironmentError(`environment: ${z.prettifyError(r.error)}`);
+  return r.data;
+}
+
 /** A workflow input that does not match its schema: the message names each field and what it accepts. */
 export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError';
