@@ -12,7 +12,8 @@ const REMEMBER_SECONDS = 24 * 3600;
 /**
  * `actuate`, once per decision id: Powertools idempotency keeps each call's result in the twin
  * table (partition `IDEMPOTENCY`), so a retried invocation returns what the first one did
- * instead of acting again, and a concurrent duplicate is refused while the first is in progress.
+ * instead of acting again; a duplicate arriving while the first is in progress gets
+ * IdempotencyAlreadyInProgressError, which the loop treats as transient (retried, then answered).
  */
 export function idempotentActuate(
   client: DynamoDBClient,
