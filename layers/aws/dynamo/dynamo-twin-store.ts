@@ -296,6 +296,21 @@ export class DynamoTwinStore implements TwinStore {
     }
   }
 
+  async getRecord<K extends RecordKind>(
+    twinId: string,
+    kind: K,
+    at: string,
+    id: string,
+  ): Promise<RecordOf<K> | undefined> {
+    const r = await this.doc.send(
+      new GetCommand({
+        TableName: this.s.tableName,
+        Key: { pk: keys.twin(checkId(twinId)).pk, sk: keys.record(kind, at, id) },
+      }),
+    );
+    return r.Item ? (RECORD_SCHEMAS[kind].parse(JSON.parse(r.Item.doc)) as RecordOf<K>) : undefined;
+  }
+
   async listRecords<K extends RecordKind>(
     twinId: string,
     kind: K,

@@ -17,6 +17,12 @@ const RecordIdSchema = z
   .optional()
   .describe('default: the execution name');
 
+/** The replay ends here and the result is stored at this time, so a rerun gives the same record. */
+const RequestedAtSchema = z.iso
+  .datetime()
+  .optional()
+  .describe('the replayed days end at this time (default: when the execution started)');
+
 /** Days of the twin's own load replayed, after a week of history the policies learn from. */
 const DaysSchema = z.number().int().min(1).max(14);
 
@@ -26,6 +32,7 @@ export const ScenarioRequestSchema = z.object({
   scenarioId: RecordIdSchema,
   days: DaysSchema.default(1),
   whatIf: WhatIfSchema.default(WhatIfSchema.parse({})),
+  requestedAt: RequestedAtSchema,
 });
 export type ScenarioRequest = z.infer<typeof ScenarioRequestSchema>;
 
@@ -40,6 +47,7 @@ export const OptimizeRequestSchema = z.object({
     .max(10)
     .default(1)
     .describe('cost allowed, relative to the reactive target-tracking rule on the same days'),
+  requestedAt: RequestedAtSchema,
 });
 export type OptimizeRequest = z.infer<typeof OptimizeRequestSchema>;
 
@@ -56,6 +64,8 @@ export async function twinDemand(
   twin: Twin;
   demand: Float64Array;
   start: number;
+  /** The time (ms) of minute `start`, the first replayed minute. */
+  startTime: number;
   capacityPerInstance: number;
   physics: FleetPhysics;
 }> {
@@ -82,7 +92,14 @@ export async function twinDemand(
     minInstances: twin.policy.minInstances ?? 1,
     maxInstances: twin.policy.maxInstances ?? 400,
   });
-  return { twin, demand, start, capacityPerInstance: twin.capacityModel.capacityPerInstance, physics };
+  return {
+    twin,
+    demand,
+    start,
+    startTime: grid.t0 + start * MINUTE_MS,
+    capacityPerInstance: twin.capacityModel.capacityPerInstance,
+    physics,
+  };
 }
 
 export interface PolicyOutcome {
@@ -100,19 +117,63 @@ const twinPolicyAt = (targetUtilization: number, quantile: number, twin: Twin): 
     autoTune: { enabled: false },
   });
 
+/** The twin policy's fleet in a scenario, per 5 minutes: enough to draw, small enough to store. */
+export interface ScenarioTimeline {
+  t0: number;
+  stepMinutes: number;
+  demandAsItWas: number[];
+  demandWhatIf: number[];
+  /** Instances in service (the slot's fewest), as it was and under the what-if. */
+  inServiceAsItWas: number[];
+  inServiceWhatIf: number[];
+  /** Breach minutes in the slot. */
+  breachAsItWas: number[];
+  breachWhatIf: number[];
+}
+
+const TIMELINE_STEP_MINUTES = 5;
+
 /** The twin's policy and the reactive rule, each on the replayed days as they were and under the what-if. */
 export function runScenario(
   input: Awaited<ReturnType<typeof twinDemand>>,
   whatIf: ScenarioRequest['whatIf'],
-): { asItWas: PolicyOutcome[]; whatIf: PolicyOutcome[] } {
+): { asItWas: PolicyOutcome[]; whatIf: PolicyOutcome[]; timeline: ScenarioTimeline } {
   const { twin } = input;
   const policies = () => [
     { name: 'twin', make: () => twinPolicyAt(twin.policy.targetUtilization, twin.policy.quantile, twin) },
     { name: 'target-tracking', make: () => targetTrackingPolicy({ target: twin.policy.targetUtilization }) },
   ];
   const run = (w?: ScenarioRequest['whatIf']) =>
-    policies().map((p) => ({ policy: p.name, scores: replay(p.make(), { ...input, whatIf: w }).scores }));
-  return { asItWas: run(), whatIf: run(whatIf) };
+    policies().map((p) => ({ policy: p.name, ...replay(p.make(), { ...input, whatIf: w }) }));
+  const [before, after] = [run(), run(whatIf)];
+  const scoresOf = (rs: typeof before) => rs.map((r) => ({ policy: r.policy, scores: r.scores }));
+  const [b, a] = [before[0].timeline, after[0].timeline];
+  const step = TIMELINE_STEP_MINUTES;
+  return {
+    asItWas: scoresOf(before),
+    whatIf: scoresOf(after),
+    timeline: {
+      t0: input.startTime,
+      stepMinutes: step,
+      demandAsItWas: bySlot(b.demand, step, Math.max),
+      demandWhatIf: bySlot(a.demand, step, Math.max),
+      inServiceAsItWas: bySlot(b.inService, step, Math.min),
+      inServiceWhatIf: bySlot(a.inService, step, Math.min),
+      breachAsItWas: bySlot(b.breach, step, (x, y) => x + y),
+      breachWhatIf: bySlot(a.breach, step, (x, y) => x + y),
+    },
+  };
+}
+
+/** A per-minute series folded into slots of `step` minutes, rounded to 0.1. */
+function bySlot(values: ArrayLike<number>, step: number, fold: (a: number, b: number) => number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i += step) {
+    let acc = values[i];
+    for (let j = i + 1; j < Math.min(i + step, values.length); j++) acc = fold(acc, values[j]);
+    out.push(Math.round(acc * 10) / 10);
+  }
+  return out;
 }
 
 /** Settings the search tries: how hard to lean on the forecast, and how full to run the fleet. */

@@ -15,12 +15,19 @@ export interface StoredResult {
   summary: Record<string, unknown>;
 }
 
+/** The time a request is about: when it was asked for, or else when its execution started. */
+const asked = (request: { requestedAt?: string }, execution: { name: string; now: number }) => ({
+  ...execution,
+  now: request.requestedAt ? Date.parse(request.requestedAt) : execution.now,
+});
+
 /** Runs a scenario on the twin and stores it as a scenario record (once per id: a retry stores it once). */
 export async function scenarioTask(
   store: TwinStore,
   request: ScenarioRequest,
-  execution: { name: string; now: number },
+  started: { name: string; now: number },
 ): Promise<StoredResult> {
+  const execution = asked(request, started);
   const input = await twinDemand(store, request.twinId, request.days, execution.now);
   const result = runScenario(input, request.whatIf);
   const recordId = await storeResult(store, 'scenario', request, request.scenarioId, execution, result);
@@ -37,9 +44,10 @@ export async function scenarioTask(
 export async function optimizeTask(
   store: TwinStore,
   request: OptimizeRequest,
-  execution: { name: string; now: number },
+  started: { name: string; now: number },
   progress?: (done: number, total: number) => void,
 ): Promise<StoredResult> {
+  const execution = asked(request, started);
   const input = await twinDemand(store, request.twinId, request.days, execution.now);
   const result = runOptimization(input, request.budgetRatio, progress);
   const recordId = await storeResult(

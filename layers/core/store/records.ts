@@ -48,12 +48,38 @@ export const ViolationRecordSchema = RecordBase.extend({
   message: z.string(),
 });
 
+/** The live service stopped behaving like its twin: what was compared, how far apart, and since when. */
+export const DriftRecordSchema = RecordBase.extend({
+  metric: z.string(),
+  /** How far the live behaviour is from the twin's, in the detector's own scale (above 1: drifted). */
+  score: z.number(),
+  message: z.string(),
+  status: z.enum(['drifting', 'recalibrated', 'cleared']),
+});
+
+/** A remediation waiting for a person: the token is its id, the answer is a record of its own. */
+export const ApprovalRecordSchema = RecordBase.extend({
+  action: z.string(),
+  message: z.string(),
+  expiresAt: z.iso.datetime(),
+});
+
+/** The answer to an approval (its id is the approval's): written once, so a second answer is refused. */
+export const ApprovalAnswerRecordSchema = RecordBase.extend({
+  approved: z.boolean(),
+  by: z.string().max(200).optional(),
+  comment: z.string().max(1000).optional(),
+});
+
 export const RECORD_SCHEMAS = {
   forecast: ForecastRecordSchema,
   decision: DecisionRecordSchema,
   scenario: ScenarioRecordSchema,
   optimization: OptimizationRecordSchema,
   violation: ViolationRecordSchema,
+  drift: DriftRecordSchema,
+  approval: ApprovalRecordSchema,
+  'approval-answer': ApprovalAnswerRecordSchema,
 } as const;
 export type RecordKind = keyof typeof RECORD_SCHEMAS;
 export type RecordOf<K extends RecordKind> = z.infer<(typeof RECORD_SCHEMAS)[K]>;

@@ -64,6 +64,13 @@ export interface TwinStore {
   readSamples(twinId: string, metric: string, from: number, to: number): Promise<Sample[]>;
 
   putRecord<K extends RecordKind>(twinId: string, kind: K, record: RecordOf<K>): Promise<void>;
+  /** One record by its time and id (both are in its key), or undefined. */
+  getRecord<K extends RecordKind>(
+    twinId: string,
+    kind: K,
+    at: string,
+    id: string,
+  ): Promise<RecordOf<K> | undefined>;
   /** Newest first. */
   listRecords<K extends RecordKind>(twinId: string, kind: K, page?: PageRequest): Promise<Page<RecordOf<K>>>;
 

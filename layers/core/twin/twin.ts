@@ -70,6 +70,9 @@ export const CapacityModelRecordSchema = z.object({
   fittedAt: z.string(),
 });
 
+/** The twins this one calls: load on this one becomes load on them (the dependency graph's edges). */
+const DependsOnSchema = z.array(TwinIdSchema).max(50);
+
 /** What a caller gives to create a twin. */
 export const TwinInputSchema = z
   .object({
@@ -80,6 +83,7 @@ export const TwinInputSchema = z
     capacityModel: CapacityModelRecordSchema.optional(),
     /** How the twin came to be: registered by hand, or found by tag discovery. */
     source: z.enum(['registered', 'discovered']).default('registered'),
+    dependsOn: DependsOnSchema.default([]),
   })
   .refine((t) => new Set(t.metrics.map((m) => m.key)).size === t.metrics.length, {
     message: 'metrics: each key must be unique within the twin',
@@ -95,6 +99,8 @@ export const TwinSchema = z.object({
   policy: TwinPolicyConfigSchema,
   capacityModel: CapacityModelRecordSchema.optional(),
   source: z.enum(['registered', 'discovered']),
+  // twins stored before dependencies existed have none
+  dependsOn: DependsOnSchema.default([]),
   version: z.number().int().positive(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -107,6 +113,7 @@ export const TwinPatchSchema = z
     metrics: z.array(MetricQuerySchema).min(1).max(20),
     policy: TwinPolicyConfigSchema,
     capacityModel: CapacityModelRecordSchema,
+    dependsOn: DependsOnSchema,
   })
   .partial()
   .strict();

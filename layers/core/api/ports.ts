@@ -1,0 +1,23 @@
+import type { TwinStore } from '../store/twin-store.js';
+
+/** The what-if workflows the API starts: Step Functions in AWS, the local engine on one machine. */
+export type WorkflowName = 'scenario' | 'optimize';
+
+export interface WorkflowRunStatus {
+  status: 'running' | 'succeeded' | 'failed' | 'unknown';
+  /** Why it failed, as the workflow reported it. */
+  error?: string;
+}
+
+export interface WorkflowRuns {
+  /** Starts a run under a unique name; starting the same name again is a no-op. */
+  start(workflow: WorkflowName, name: string, input: unknown): Promise<void>;
+  status(workflow: WorkflowName, name: string): Promise<WorkflowRunStatus>;
+}
+
+/** What the API's handlers need: the twin store, the workflows, and the clock. */
+export interface ApiPorts {
+  store: TwinStore;
+  workflows: WorkflowRuns;
+  now: () => number;
+}

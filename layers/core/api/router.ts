@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import {
+  StoreInputError,
+  TwinConflictError,
+  TwinExistsError,
+  TwinNotFoundError,
+} from '../store/twin-store.js';
+import { ApiError, type ApiRequest, type ApiResponse, type ErrorBody, type Problem } from './http.js';
+import { openApiDocument } from './openapi.js';
+import type { ApiPorts } from './ports.js';
+import type { Route } from './route.js';
+import { controlRoutes } from './routes/controls.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { insightRoutes } from './routes/insights.js';
+import { twinRoutes } from './routes/twins.js';
+import { whatIfRoutes } from './routes/what-if.js';
+
+/** Every route of the API, in the order the OpenAPI document lists them. */
+export const ROUTES: readonly Route[] = [
+  ...twinRoutes,
+  ...decisionRoutes,
+  ...whatIfRoutes,
+  ...insightRoutes,
+  ...controlRoutes,
+];
+
+const compiled = ROUTES.map((r) => ({
+  route: r,
+  pattern: new RegExp(`^${r.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}/?$`),
+}));
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  body: JSON.stringify(body),
+});
+
+const errorResponse = (status: number, body: ErrorBody, headers?: Record<string, string>) =>
+  json(status, body, headers);
+
+/** A zod error as the fields at fault, each with what it expects. */
+function problemsOf(part: string, error: z.ZodError): Problem[] {
+  return error.issues.flatMap((issue) => {
+    const at = [part, ...issue.path.map(String)].join('.');
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((k) => ({
+        field: `${at}.${k}`,
+        message: 'unknown field: remove it or check its spelling',
+      }));
+    return [{ field: at, message: issue.message }];
+  });
+}
+
+function parsePart<S extends z.ZodType>(
+  part: string,
+  schema: S | undefined,
+  value: unknown,
+): z.output<S> | undefined {
+  if (!schema) return undefined;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const problems = problemsOf(part, r.error);
+  throw new ApiError(
+    400,
+    'invalid-request',
+    problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+    problems,
+  );
+}
+
+function parseBody(body: string | null | undefined): unknown {
+  if (body === undefined || body === null || body.trim() === '') return undefined;
+  try {
+    return JSON.parse(body);
+  } catch (e) {
+    throw new ApiError(400, 'invalid-request', `body: not valid JSON (${(e as Error).message})`, [
+      { field: 'body', message: 'a JSON document' },
+    ]);
+  }
+}
+
+/** The store's and planner's own errors, as the status a caller understands. */
+function known(e: unknown): ApiResponse | undefined {
+  if (e instanceof ApiError)
+    return errorResponse(e.status, { error: e.code, message: e.message, problems: e.problems });
+  if (e instanceof TwinNotFoundError) return errorResponse(404, { error: 'not-found', message: e.message });
+  if (e instanceof TwinExistsError || e instanceof TwinConflictError)
+    return errorResponse(409, { error: 'conflict', message: e.message });
+  if (e instanceof StoreInputError)
+    return errorResponse(400, { error: 'invalid-request', message: e.message });
+  return undefined;
+}
+
+export interface ApiOptions {
+  /** Told of every unexpected error (the caller gets a 500 without details). */
+  onError?: (error: unknown, request: ApiRequest) => void;
+  /** Where the API is served, for the OpenAPI document's `servers`. */
+  serverUrl?: string;
+}
+
+/**
+ * The HTTP API as one function: a request in, a response out, never a throw. API Gateway's
+ * Lambda and the local server both call it, so both answer alike.
+ */
+export function createApi(ports: ApiPorts, options: ApiOptions = {}) {
+  const spec = openApiDocument(ROUTES, options.serverUrl);
+  return async function handleRequest(req: ApiRequest): Promise<ApiResponse> {
+    const method = req.method.toUpperCase();
+    const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
+    if (path === '/openapi.json' && method === 'GET') return json(200, spec);
+    const matches = compiled
+      .map((c) => ({ route: c.route, m: c.pattern.exec(path) }))
+      .filter((c): c is { route: Route; m: RegExpExecArray } => c.m !== null);
+    if (matches.length === 0)
+      return errorResponse(404, {
+        error: 'not-found',
+        message: `no route ${method} ${path}: see GET /openapi.json`,
+      });
+    const match = matches.find((c) => c.route.method === method);
+    if (!match) {
+      const allow = matches.map((c) => c.route.method).join(', ');
+      return errorResponse(
+        405,
+        { error: 'method-not-allowed', message: `${path} accepts ${allow}, not ${method}` },
+        { allow },
+      );
+    }
+    try {
+      const { route } = match;
+      const params = Object.fromEntries(
+        Object.entries(match.m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]),
+      );
+      const query = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== undefined));
+      const input = {
+        params: parsePart('path', route.params, params),
+        query: parsePart('query', route.query ?? z.object({}).strict(), query),
+        body: parsePart('body', route.body, route.body ? (parseBody(req.body) ?? {}) : undefined),
+      };
+      const out = await route.handle(input, ports);
+      return json(out.status, out.body);
+    } catch (e) {
+      const answer = known(e);
+      if (answer) return answer;
+      options.onError?.(e, req);
+      return errorResponse(500, {
+        error: 'internal',
+        message: 'the request failed inside Twinscale; the details are in its log. Retrying may help.',
+      });
+    }
+  };
+}
+export type Api = ReturnType<typeof createApi>;

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { inParallel } from '../../in-parallel.js';
+import {
+  ApprovalAnswerRecordSchema,
+  DriftRecordSchema,
+  type RecordKind,
+  type RecordOf,
+  ViolationRecordSchema,
+} from '../../store/records.js';
+import type { TwinStore } from '../../store/twin-store.js';
+import type { Twin } from '../../twin/twin.js';
+import { conflict, notFound } from '../http.js';
+import { route } from '../route.js';
+
+/** Every twin, page by page (the graph and the fleet-wide lists need them all). */
+async function allTwins(store: TwinStore): Promise<Twin[]> {
+  const twins: Twin[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listTwins({ limit: 500, cursor });
+    twins.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return twins;
+}
+
+/** The newest `limit` records of a kind across all twins, newest first, each with its twin. */
+async function latestAcrossTwins<K extends RecordKind>(store: TwinStore, kind: K, limit: number) {
+  const twins = await allTwins(store);
+  const lists: (RecordOf<K> & { twinId: string })[][] = [];
+  await inParallel(twins, 8, async (t) => {
+    lists.push((await store.listRecords(t.id, kind, { limit })).items.map((r) => ({ twinId: t.id, ...r })));
+  });
+  return (lists.flat() as (RecordOf<K> & { twinId: string })[])
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .slice(0, limit);
+}
+
+const LimitQuerySchema = z
+  .object({ limit: z.coerce.number().int().min(1).max(500).default(100).describe('newest items (1–500)') })
+  .strict();
+
+const withTwin = <T extends z.ZodObject>(s: T) => s.extend({ twinId: z.string() });
+
+/** An approval token: `<twin>.<ms base 36>.<random>`, as the remediation that asked for it wrote it. */
+const TOKEN = /^([a-z0-9][a-z0-9-]{0,127})\.([0-9a-z]{1,11})\.([0-9a-z]{4,32})$/;
+
+export const insightRoutes = [
+  route({
+    method: 'GET',
+    path: '/graph',
+    summary: 'The dependency graph: every twin, and an edge to each twin it calls',
+    response: {
+      status: 200,
+      schema: z.object({
+        nodes: z.array(
+          z.object({ id: z.string(), known: z.boolean().describe('false: named but not a twin') }),
+        ),
+        edges: z.array(z.object({ from: z.string(), to: z.string() })),
+      }),
+      description: 'the graph',
+    },
+    async handle(_, { store }) {
+      const twins = await allTwins(store);
+      const known = new Set(twins.map((t) => t.id));
+      const edges = twins.flatMap((t) => t.dependsOn.map((to) => ({ from: t.id, to })));
+      const unknown = [...new Set(edges.map((e) => e.to).filter((id) => !known.has(id)))];
+      const nodes = [
+        ...[...known].map((id) => ({ id, known: true })),
+        ...unknown.map((id) => ({ id, known: false })),
+      ];
+      return { status: 200, body: { nodes, edges } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/drift',
+    summary: 'Twins whose live service stopped behaving like the twin, newest first',
+    query: LimitQuerySchema,
+    response: {
+      status: 200,
+      schema: z.object({ items: z.array(withTwin(DriftRecordSchema)) }),
+      description: 'drift findings',
+    },
+    async handle({ query }, { store }) {
+      return { status: 200, body: { items: await latestAcrossTwins(store, 'drift', query.limit) } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/violations',
+    summary: 'Policy rule violations across twins, newest first',
+    query: LimitQuerySchema,
+    response: {
+      status: 200,
+      schema: z.object({ items: z.array(withTwin(ViolationRecordSchema)) }),
+      description: 'violations',
+    },
+    async handle({ query }, { store }) {
+      return { status: 200, body: { items: await latestAcrossTwins(store, 'violation', query.limit) } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/approvals/{token}',
+    summary: 'Approve or reject a remediation that waits for a person',
+    params: z.object({ token: z.string().regex(TOKEN, 'the token from the approval request') }),
+    body: ApprovalAnswerRecordSchema.pick({ approved: true, by: true, comment: true }).strict(),
+    response: {
+      status: 200,
+      schema: withTwin(ApprovalAnswerRecordSchema),
+      description: 'the answer, recorded',
+    },
+    async handle({ params, body }, { store, now }) {
+      const m = TOKEN.exec(params.token) as RegExpExecArray;
+      const [twinId, at] = [m[1], new Date(Number.parseInt(m[2], 36)).toISOString()];
+      const approval = await store.getRecord(twinId, 'approval', at, params.token);
+      if (!approval) throw notFound(`approval "${params.token}"`);
+      if (Date.parse(approval.expiresAt) < now())
+        throw conflict(`approval "${params.token}" expired at ${approval.expiresAt}`);
+      // the answer is written once: whoever answered first decided, a repeat of it is harmless
+      await store.putRecord(twinId, 'approval-answer', { id: params.token, at, ...body });
+      const stored = await store.getRecord(twinId, 'approval-answer', at, params.token);
+      if (stored && stored.approved !== body.approved)
+        throw conflict(`approval "${params.token}" was already ${stored.approved ? 'approved' : 'rejected'}`);
+      return { status: 200, body: { twinId, ...(stored ?? body) } };
+    },
+  }),
+];

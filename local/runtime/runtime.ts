@@ -1,0 +1,203 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
+import { createTwinTable } from '../../layers/aws/dynamo/table.js';
+import { createApi } from '../../layers/core/api/router.js';
+import { collectOnce } from '../../layers/core/collect/collect.js';
+import { DAY_MS, MINUTE_MS } from '../../layers/core/series/grid.js';
+import { TwinExistsError } from '../../layers/core/store/twin-store.js';
+import { startEmbeddedDynamo } from '../dynamo/embedded-dynamo.js';
+import { SimulatedFleets } from '../targets/simulated-fleets.js';
+import { LocalStateMachine } from '../workflows/local-state-machine.js';
+import { LocalWorkflowRuns } from '../workflows/local-workflow-runs.js';
+import { localLoopTasks } from '../workflows/loop-tasks.js';
+import { startHttpServer } from './http-server.js';
+import { type RuntimeState, readRuntimeState, writeRuntimeState } from './runtime-state.js';
+import { type LoadedSample, loadSampleTwins } from './sample-twins.js';
+import { TraceMetricSource } from './trace-metric-source.js';
+import { loadWebAssets } from './web-assets.js';
+
+const TABLE = 'twinscale';
+const SCHEDULE_MINUTES = 5;
+/** The clock starts here on a fresh home (a Monday): every sample trace has a week of history before it. */
+const CLOCK_START = Date.parse('2026-11-02T00:00:00.000Z');
+const HISTORY_DAYS = 7;
+
+export interface RuntimeSettings {
+  home: string;
+  host: string;
+  port: number;
+  /** Trace seconds per real second. */
+  speed: number;
+  traces?: string;
+}
+
+/** One scheduled cycle's outcome, for the progress line. */
+export interface TickReport {
+  clock: number;
+  fleets: { twinId: string; capacity: number; inService: number; demand: number; breachMinutes: number }[];
+  decisions: number;
+  failed: number;
+}
+
+/**
+ * The whole loop on one machine: dynalite on disk under `home`, the sample twins fed by real
+ * traces, simulated fleets as their scaling targets, and the schedules on a clock that replays the
+ * traces `speed` times faster than real time: every 5 trace minutes the collector, then the
+ * forecast-and-plan state machine file (actuating the fleets), as EventBridge Scheduler runs them.
+ * The API and dashboard are served over HTTP. The clock and fleets are saved after every cycle.
+ */
+export async function startRuntime(
+  s: RuntimeSettings,
+  onTick: (r: TickReport) => void = () => {},
+  onCycleError: (e: unknown) => void = (e) => console.error('cycle failed:', (e as Error).message),
+) {
+  mkdirSync(s.home, { recursive: true });
+  const dynamo = await startEmbeddedDynamo({ path: join(s.home, 'dynamo') });
+  const stops: (() => Promise<void>)[] = [() => dynamo.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    const fresh = await ensureTable(dynamo.client);
+    const saved = fresh ? undefined : readRuntimeState(s.home);
+    const state: RuntimeState = saved ?? {
+      version: 1,
+      clockStart: CLOCK_START,
+      clock: CLOCK_START,
+      fleets: {},
+    };
+    const samples = loadSampleTwins(s.traces ?? 'data/traces', state.clockStart, HISTORY_DAYS);
+    let clock = state.clock;
+    const store = new DynamoTwinStore(dynamo.client, { tableName: TABLE }, () => clock);
+    const fleets = new SimulatedFleets(() => Math.floor(clock / MINUTE_MS));
+    for (const sample of samples) {
+      await store.createTwin(sample.twin).catch((e) => {
+        if (!(e instanceof TwinExistsError)) throw e;
+      });
+      const first = sample.demandAt(clock - MINUTE_MS);
+      fleets.add(sample.twin.target, {
+        capacity:
+          state.fleets[sample.twin.id]?.capacity ??
+          Math.max(1, Math.ceil(first / sample.capacityPerInstance / 0.6)),
+        min: 1,
+        max: 60,
+        warmupMinutes: 5,
+      });
+    }
+    const source = new TraceMetricSource(new Map(samples.map((x) => [`${x.twin.id}/requests`, x.feed])));
+    const planner = new LocalStateMachine(
+      'forecast-and-plan',
+      localLoopTasks({
+        store,
+        dynamo: dynamo.client,
+        tableName: TABLE,
+        target: fleets,
+        scheduleMinutes: SCHEDULE_MINUTES,
+      }),
+    );
+    const workflows = new LocalWorkflowRuns(store, () => clock);
+    stops.push(() => workflows.drain());
+    const http = await startHttpServer({
+      api: createApi(
+        { store, workflows, now: () => clock },
+        { onError: (e) => console.error('api: unexpected error', e) },
+      ),
+      files: loadWebAssets(),
+      host: s.host,
+      port: s.port,
+    });
+    stops.push(() => http.close());
+
+    const save = () =>
+      writeRuntimeState(s.home, {
+        ...state,
+        clock,
+        fleets: Object.fromEntries(
+          samples.map((x) => [x.twin.id, { capacity: fleets.state(x.twin.target).capacity }]),
+        ),
+      });
+    save();
+
+    /** One schedule period: the fleets serve each minute, then the collector and the planner run. */
+    const tick = async (): Promise<TickReport> => {
+      const report = samples.map((x) => ({
+        twinId: x.twin.id,
+        capacity: 0,
+        inService: 0,
+        demand: 0,
+        breachMinutes: 0,
+      }));
+      for (let m = 0; m < SCHEDULE_MINUTES; m++) {
+        samples.forEach((x, i) => {
+          const demand = x.demandAt(clock);
+          const { inService, capacity } = fleets.state(x.twin.target, Math.floor(clock / MINUTE_MS));
+          Object.assign(report[i], { capacity, inService, demand: Math.max(report[i].demand, demand) });
+          if (demand > inService * x.capacityPerInstance) report[i].breachMinutes++;
+        });
+        clock += MINUTE_MS;
+      }
+      await collectOnce({ store, source, now: () => clock, settings: { firstRunHours: HISTORY_DAYS * 24 } });
+      const out = (await planner.run({ now: new Date(clock).toISOString() })) as {
+        batches: { twins: number; failed: number }[];
+      };
+      save();
+      return {
+        clock,
+        fleets: report,
+        decisions: out.batches.reduce((n, b) => n + b.twins, 0),
+        failed: out.batches.reduce((n, b) => n + b.failed, 0),
+      };
+    };
+
+    let stopping = false;
+    const loop = (async () => {
+      const started = performance.now();
+      const from = clock;
+      while (!stopping) {
+        // a failed cycle is reported and the next one runs: collection rereads its overlap, plans are remade
+        await tick().then(onTick, onCycleError);
+        // hold the clock to `speed` × real time; a slow cycle just makes the replay slower
+        const due = started + (clock - from) / s.speed;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 60_000)));
+      }
+    })();
+
+    return {
+      url: http.url,
+      store,
+      samples: samples as readonly LoadedSample[],
+      /** Trace time now. */
+      now: () => clock,
+      /** Finishes the cycle under way, saves, and closes everything. */
+      async stop() {
+        stopping = true;
+        await loop.catch(() => {});
+        save();
+        await stopAll();
+      },
+      /** Rejects if the clock loop failed. */
+      loop,
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+export type Runtime = Awaited<ReturnType<typeof startRuntime>>;
+
+/** Creates the table on a fresh home; true if it did. */
+async function ensureTable(client: import('@aws-sdk/client-dynamodb').DynamoDBClient): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: TABLE }));
+    return false;
+  } catch (e) {
+    if (!(e instanceof ResourceNotFoundException)) throw e;
+    await createTwinTable(client, TABLE);
+    return true;
+  }
+}
+
+export const HISTORY_MS = HISTORY_DAYS * DAY_MS;

@@ -1,0 +1,69 @@
+import { parseEvent, workflowEvent } from '../../functions/shared/parse-input.js';
+import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../layers/core/api/ports.js';
+import { OptimizeRequestSchema, ScenarioRequestSchema } from '../../layers/core/loop/twin-replay.js';
+import { optimizeTask, scenarioTask } from '../../layers/core/loop/what-if-tasks.js';
+import type { TwinStore } from '../../layers/core/store/twin-store.js';
+import { LocalStateMachine } from './local-state-machine.js';
+
+const ScenarioEvent = workflowEvent(ScenarioRequestSchema);
+const OptimizeEvent = workflowEvent(OptimizeRequestSchema);
+
+/**
+ * The scenario and optimize state machine files run by the local engine, in the background, with
+ * their tasks bound to the same core functions the Lambdas call. Runs are remembered in memory:
+ * after a restart a finished run is read from its stored record, a lost one is unknown.
+ */
+export class LocalWorkflowRuns implements WorkflowRuns {
+  private readonly machines: Record<WorkflowName, LocalStateMachine>;
+  private readonly runs = new Map<string, WorkflowRunStatus>();
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(store: TwinStore, now: () => number) {
+    const execution = (e: { execution: { name: string; startTime: string } }) => ({
+      name: e.execution.name,
+      now: Date.parse(e.execution.startTime),
+    });
+    this.machines = {
+      scenario: new LocalStateMachine('scenario', {
+        ScenarioFunctionArn: async (event) => {
+          const e = parseEvent(ScenarioEvent, event);
+          return scenarioTask(store, e.request, execution(e));
+        },
+      }),
+      optimize: new LocalStateMachine('optimize', {
+        OptimizeFunctionArn: async (event) => {
+          const e = parseEvent(OptimizeEvent, event);
+          return optimizeTask(store, e.request, execution(e));
+        },
+      }),
+    };
+    this.now = now;
+  }
+
+  private readonly now: () => number;
+
+  async start(workflow: WorkflowName, name: string, input: unknown): Promise<void> {
+    const key = `${workflow}/${name}`;
+    if (this.runs.has(key)) return;
+    this.runs.set(key, { status: 'running' });
+    const run = this.machines[workflow]
+      .run(input, {
+        context: { Execution: { Name: name, StartTime: new Date(this.now()).toISOString() } } as never,
+      })
+      .then(
+        () => this.runs.set(key, { status: 'succeeded' }),
+        (e: Error) => this.runs.set(key, { status: 'failed', error: e.message }),
+      )
+      .finally(() => this.pending.delete(run));
+    this.pending.add(run);
+  }
+
+  async status(workflow: WorkflowName, name: string): Promise<WorkflowRunStatus> {
+    return this.runs.get(`${workflow}/${name}`) ?? { status: 'unknown' };
+  }
+
+  /** Waits for the runs under way (a clean stop does not cut one off mid-write). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+}
