@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// What `npm run bench -- …` runs, through the bin launcher.
 const bench = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'local/bench/cli.ts', ...args], { encoding: 'utf8' });
+  spawnSync(process.execPath, ['local/cli/twinscale.mjs', 'bench', ...args], { encoding: 'utf8' });
 
-describe('Command: npm run bench', () => {
+describe('Command: twinscale bench', () => {
   it('exits non-zero with a message naming the folder when the manifest is missing', () => {
     const r = bench('forecast', '--traces', '/nonexistent-traces');
     expect(r.status).toBe(2);
@@ -87,6 +88,12 @@ describe('Command: npm run bench', () => {
     expect(decisions[1]).toMatch(/^2024-01-02T00:00:00Z,\d+$/);
     const { runs } = JSON.parse(readFileSync(join(out, 'scaling-summary.json'), 'utf8'));
     expect(runs.map((x: { trace: string }) => x.trace)).toEqual(['load']); // utilization traces are not replayed
+  });
+
+  it('refuses an unknown track, listing the tracks', () => {
+    const r = bench('latency');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('Allowed choices are forecast, scaling, capacity, codec, speed, store, loop');
   });
 
   it('refuses an unknown policy, listing the known ones', () => {

@@ -1,0 +1,196 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Argument, Command, Option } from 'commander';
+import { runCapacityTrack } from '../bench/capacity-track.js';
+import { runCodecTrack } from '../bench/codec-track.js';
+import {
+  FORECAST_METHODS,
+  type ForecastRun,
+  forecastMarkdown,
+  runForecastMethod,
+  summarizeForecast,
+} from '../bench/forecast-track.js';
+import { runLoopTrack } from '../bench/loop-track.js';
+import {
+  runScalingPolicy,
+  SCALING_POLICIES,
+  type ScalingRun,
+  scalingMarkdown,
+  summarizeScaling,
+} from '../bench/scaling-track.js';
+import { runSpeedTrack } from '../bench/speed-track.js';
+import { runStoreTrack } from '../bench/store-track.js';
+import { loadTrace, readManifest } from '../bench/trace-set.js';
+import { CliUsageError, EXIT } from './errors.js';
+import type { CliIo } from './io.js';
+import { wholeNumber } from './option-values.js';
+
+export const BENCH_TRACKS = ['forecast', 'scaling', 'capacity', 'codec', 'speed', 'store', 'loop'] as const;
+
+export interface BenchOptions {
+  traces: string;
+  out: string;
+  only?: string;
+  method?: string;
+  policy?: string;
+  gzip: boolean;
+  twins: number;
+  days: number;
+  json?: boolean;
+}
+
+const TRACKS_HELP = `
+Tracks (shared/bench/PROTOCOL.md):
+  forecast   every hourly origin of the scored window, p10/p50/p90 up to 24 h ahead, per --method;
+             writes OUT/<id>.<method>.forecast.csv[.gz]; exit 1 if a run is incomplete
+  scaling    replays every load trace against the protocol's simulated fleet, per --policy;
+             writes OUT/<id>.<policy>.decisions.csv
+  capacity   the capacity model on load and utilization traces recorded over the same time
+  codec      bytes per stored sample of the sample codec, per trace (one chunk per day)
+  speed      the twin forecaster's cost: a full fit, and an incremental forecast between refits
+  store      appends a day of 1-minute samples for --twins twins × 3 metrics into dynalite (in process);
+             values from the first 1-minute trace
+  loop       the forecast-and-plan state machine over --twins twins with --days of history each
+             (dynalite, simulated targets)
+Every track writes OUT/<track>-summary.json and OUT/<track>-summary.md and prints the markdown.
+Progress goes to stderr.`;
+
+/** One benchmark track over the traces of a folder; resolves to the exit code. */
+export async function runBench(track: string, o: BenchOptions, io: CliIo): Promise<number> {
+  const entries = readManifest(o.traces).filter((e) => !o.only || o.only.split(',').includes(e.id));
+  if (entries.length === 0) throw new CliUsageError(`no trace in ${o.traces} matches --only ${o.only}`);
+  mkdirSync(o.out, { recursive: true });
+  const writeSummary = (json: unknown, markdown: string) => {
+    writeFileSync(join(o.out, `${track}-summary.json`), `${JSON.stringify(json, null, 1)}\n`);
+    writeFileSync(join(o.out, `${track}-summary.md`), markdown);
+    io.out(o.json ? `${JSON.stringify(json, null, 1)}\n` : markdown);
+  };
+
+  if (track === 'codec') {
+    const rows = runCodecTrack(o.traces, entries);
+    writeSummary(rows.json, rows.markdown);
+    return EXIT.ok;
+  }
+  if (track === 'capacity') {
+    const rows = runCapacityTrack(o.traces, entries);
+    writeSummary(rows.json, rows.markdown);
+    return EXIT.ok;
+  }
+  if (track === 'loop') {
+    const rows = await runLoopTrack(
+      { twins: o.twins, days: o.days },
+      io.progress('loop: setup, twins'),
+      io.progress('loop: cycles'),
+    );
+    writeSummary(rows.json, rows.markdown);
+    return EXIT.ok;
+  }
+  if (track === 'store') {
+    const minute = entries.find((e) => loadTrace(o.traces, e).grid.stepMs === 60_000);
+    if (!minute) throw new CliUsageError(`no 1-minute trace in ${o.traces}: the store track replays one`);
+    const progress = io.progress('store: twins');
+    const rows = await runStoreTrack(o.traces, minute, { twins: o.twins, concurrency: 16 }, progress);
+    writeSummary(rows.json, rows.markdown);
+    return EXIT.ok;
+  }
+  if (track === 'speed') {
+    const rows = runSpeedTrack(o.traces, entries);
+    writeSummary(rows.json, rows.markdown);
+    return EXIT.ok;
+  }
+  if (track === 'forecast') {
+    const methods = o.method ? [o.method] : Object.keys(FORECAST_METHODS);
+    for (const m of methods) {
+      if (!FORECAST_METHODS[m])
+        throw new CliUsageError(
+          `unknown --method ${m}; choose one of ${Object.keys(FORECAST_METHODS).join(', ')}`,
+        );
+    }
+    const runs: ForecastRun[] = [];
+    const started = performance.now();
+    for (const [i, entry] of entries.entries()) {
+      const trace = loadTrace(o.traces, entry);
+      if (trace.repairs) io.err(`${entry.id}: repaired ${trace.repairs}\n`);
+      for (const m of methods) {
+        const progress = io.progress(`forecast [${i + 1}/${entries.length}] ${entry.id} ${m}: origins`);
+        const run = await runForecastMethod(trace, m, o.out, o.gzip, progress);
+        progress.done(
+          `relMAE 60m ${run.h60?.relMAE?.toFixed(3)} 24h ${run.h24?.relMAE?.toFixed(3)} coverage ${run.h60?.coverage80.toFixed(3)}`,
+        );
+        runs.push(run);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const markdown = `${forecastMarkdown(runs)}\nWall time: ${seconds.toFixed(1)} s\n`;
+    writeSummary({ runs, summary: summarizeForecast(runs), seconds }, markdown);
+    return runs.some((r) => !r.complete) ? EXIT.failed : EXIT.ok;
+  }
+  if (track === 'scaling') {
+    const policies = o.policy ? [o.policy] : Object.keys(SCALING_POLICIES);
+    for (const p of policies) {
+      if (!SCALING_POLICIES[p])
+        throw new CliUsageError(
+          `unknown --policy ${p}; choose one of ${Object.keys(SCALING_POLICIES).join(', ')}`,
+        );
+    }
+    const loads = entries.filter((e) => e.kind === 'load');
+    if (loads.length === 0)
+      throw new CliUsageError(`no load trace in ${o.traces}: the scaling track replays load`);
+    const runs: ScalingRun[] = [];
+    const started = performance.now();
+    for (const [i, entry] of loads.entries()) {
+      const trace = loadTrace(o.traces, entry);
+      if (trace.repairs) io.err(`${entry.id}: repaired ${trace.repairs}\n`);
+      for (const p of policies) {
+        const progress = io.progress(`scaling [${i + 1}/${loads.length}] ${entry.id} ${p}: minutes`);
+        const run = await runScalingPolicy(trace, p, o.out, progress);
+        progress.done(
+          `breach ${run.breachMinutes} min, ${run.instanceHours.toFixed(1)} instance-hours (${run.seconds.toFixed(1)} s)`,
+        );
+        runs.push(run);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const markdown = `${scalingMarkdown(runs)}\nWall time: ${seconds.toFixed(1)} s\n`;
+    writeSummary({ runs, summary: summarizeScaling(runs), seconds }, markdown);
+    return EXIT.ok;
+  }
+  throw new CliUsageError(`unknown track "${track}"; choose one of ${BENCH_TRACKS.join(', ')}`);
+}
+
+export function benchCommand(io: CliIo, done: (code: number) => void): Command {
+  return new Command('bench')
+    .summary('run a benchmark track over a folder of traces (what `npm run bench` runs)')
+    .description(
+      'Measures forecast and scaling quality and the cost of the pieces, as shared/bench/PROTOCOL.md defines.',
+    )
+    .addArgument(new Argument('<track>', 'which benchmark to run').choices(BENCH_TRACKS))
+    .option('--traces <dir>', 'a folder of CSV traces with a manifest.json', 'data/traces')
+    .option('--out <dir>', 'where outputs and <track>-summary.{json,md} go', 'bench-out')
+    .option('--only <ids>', 'comma-separated trace ids to run (default: all in the manifest)')
+    .option(
+      '--method <name>',
+      `forecast: one of ${Object.keys(FORECAST_METHODS).join(', ')} (default: all, side by side)`,
+    )
+    .option(
+      '--policy <name>',
+      `scaling: one of ${Object.keys(SCALING_POLICIES).join(', ')} (default: all, side by side)`,
+    )
+    .option('--gzip', 'forecast: write OUT/<id>.<method>.forecast.csv.gz instead of .csv', false)
+    .addOption(
+      new Option('--twins <n>', 'store, loop: how many twins')
+        .default(1000)
+        .argParser(wholeNumber('--twins', 1)),
+    )
+    .addOption(
+      new Option('--days <d>', 'loop: days of history per twin')
+        .default(14)
+        .argParser(wholeNumber('--days', 1)),
+    )
+    .option(
+      '--json',
+      'print the summary JSON (as written to OUT/<track>-summary.json) instead of the markdown',
+    )
+    .addHelpText('after', TRACKS_HELP)
+    .action(async (track: string, o: BenchOptions) => done(await runBench(track, o, io)));
+}
