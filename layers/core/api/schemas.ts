@@ -6,7 +6,7 @@ export const TwinParamsSchema = z.object({ id: TwinIdSchema });
 
 export const PageQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(500).default(100).describe('items per page (1–500)'),
+    limit: z.coerce.number().int().min(1).max(100).default(50).describe('items per page (1–100)'),
     cursor: z.string().min(1).optional().describe('the cursor of the previous page'),
   })
   .strict();

@@ -17,7 +17,7 @@ async function allTwins(store: TwinStore): Promise<Twin[]> {
   const twins: Twin[] = [];
   let cursor: string | undefined;
   do {
-    const page = await store.listTwins({ limit: 500, cursor });
+    const page = await store.listTwins({ limit: 100, cursor });
     twins.push(...page.items);
     cursor = page.cursor;
   } while (cursor);
@@ -37,7 +37,7 @@ async function latestAcrossTwins<K extends RecordKind>(store: TwinStore, kind: K
 }
 
 const LimitQuerySchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(500).default(100).describe('newest items (1–500)') })
+  .object({ limit: z.coerce.number().int().min(1).max(100).default(50).describe('newest items (1–100)') })
   .strict();
 
 const withTwin = <T extends z.ZodObject>(s: T) => s.extend({ twinId: z.string() });

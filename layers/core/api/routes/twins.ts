@@ -37,7 +37,7 @@ export const twinRoutes = [
     method: 'POST',
     path: '/twins',
     summary: 'Register a twin of an Auto Scaling group or ECS service',
-    body: TwinInputSchema,
+    body: TwinInputSchema.strict(),
     response: { status: 201, schema: TwinSchema, description: 'the twin, version 1' },
     async handle({ body }, { store }) {
       return { status: 201, body: await store.createTwin(body) };
@@ -78,7 +78,7 @@ export const twinRoutes = [
     path: '/twins/{id}/policy',
     summary: "Replace a twin's scaling policy (fields left out take their defaults)",
     params: TwinParamsSchema,
-    body: TwinPolicyConfigSchema,
+    body: TwinPolicyConfigSchema.strict(),
     response: { status: 200, schema: TwinSchema, description: 'the twin with its new policy' },
     async handle({ params, body }, { store }) {
       // a concurrent writer (the collector refitting the capacity model) only costs a reread
@@ -165,7 +165,7 @@ export const twinRoutes = [
       const records = [];
       let cursor: string | undefined;
       do {
-        const page = await store.listRecords(twin.id, 'forecast', { limit: 200, cursor });
+        const page = await store.listRecords(twin.id, 'forecast', { limit: 100, cursor });
         records.push(...page.items);
         cursor =
           page.items.at(-1) && Date.parse(page.items.at(-1)?.at ?? '') >= from ? page.cursor : undefined;
