@@ -161,7 +161,7 @@ export function forecastCommand(io: CliIo, done: (code: number) => void): Comman
     )
     .option(
       '--json',
-      'print {trace, model, origin, points: [{t, p10, p50, p90, actual?}], coverage} with one point per trace step',
+      'print only JSON on stdout: {trace, model, origin, points: [{t, p10, p50, p90, actual?}], coverage}, a point per trace step',
     )
     .action((o: { trace: string; horizon: number; origin?: number; json?: boolean }) => {
       const report = forecastTrace(readTraceFile(o.trace), { horizonHours: o.horizon, origin: o.origin });

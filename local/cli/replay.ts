@@ -144,7 +144,10 @@ export function replayCommand(io: CliIo, done: (code: number) => void): Command 
     )
     .requiredOption('--trace <file>', 'a load trace CSV with timestamp,value columns, in whole-minute steps')
     .addOption(policyOption())
-    .option('--json', 'print {trace, window, capacityPerInstance, runs: [{policy, breachMinutes, …}]}')
+    .option(
+      '--json',
+      'print only JSON on stdout: {trace, window, capacityPerInstance, runs: [{policy, breachMinutes, …}]}',
+    )
     .action((o: { trace: string; policy: string; json?: boolean }) => {
       const report = replayTrace(readTraceFile(o.trace), policiesOf(o.policy), io);
       printResult(io, o.json === true, report, () => replayText(report));

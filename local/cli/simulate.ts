@@ -96,7 +96,10 @@ export function simulateCommand(io: CliIo, done: (code: number) => void): Comman
       new Option('--warmup <minutes@time>', 'a new warm-up from a time on (repeatable)').argParser(collect),
     )
     .addOption(policyOption())
-    .option('--json', 'print {trace, window, capacityPerInstance, whatIf, runs: [{policy, asItWas, whatIf}]}')
+    .option(
+      '--json',
+      'print only JSON on stdout: {trace, window, capacityPerInstance, whatIf, runs: [{policy, asItWas, whatIf}]}',
+    )
     .addHelpText('after', SCENARIO_HELP)
     .action((o: ScenarioSpec & { trace: string; policy: string; json?: boolean }) => {
       const report = simulateTrace(readTraceFile(o.trace), o, policiesOf(o.policy), io);
