@@ -37,6 +37,13 @@ export const TwinscaleConfigSchema = z.object({
     .describe(
       'caps concurrent actuator invocations, and so the rate of scaling calls Twinscale can make; 0 reserves none (accounts whose concurrency limit is 10 need 0)',
     ),
+  apiRateLimit: z.coerce
+    .number()
+    .positive()
+    .max(10_000)
+    .default(20)
+    .describe('API Gateway steady-state requests per second, across callers'),
+  apiBurstLimit: z.coerce.number().int().positive().max(5_000).default(40).describe('API Gateway burst'),
   discovery: z
     .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
     .default(true)

@@ -32,8 +32,10 @@ const HANDLERS = {
   },
   scenario: { memory: 1024, timeout: 900, description: 'a what-if on one twin' },
   optimize: { memory: 2048, timeout: 900, description: 'a policy search on one twin' },
+  // API Gateway waits 29 s for an integration
+  api: { memory: 1024, timeout: 29, description: 'the HTTP API behind API Gateway' },
 } as const;
-export type HandlerName = keyof typeof HANDLERS;
+export type HandlerName = Exclude<keyof typeof HANDLERS, 'api'>;
 
 export interface TwinFunctionsProps {
   table: ITable;
@@ -48,54 +50,14 @@ export interface TwinFunctionsProps {
 export class TwinFunctions extends Construct {
   readonly fn: Record<HandlerName, NodejsFunction>;
 
-  constructor(scope: Construct, id: string, p: TwinFunctionsProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly p: TwinFunctionsProps,
+  ) {
     super(scope, id);
-    const make = (name: HandlerName, schedule: number, reservedConcurrentExecutions?: number) => {
-      const h = HANDLERS[name];
-      const logGroup = new LogGroup(this, `${name}-logs`, {
-        retention: p.config.logRetentionDays as RetentionDays,
-      });
-      // Its own role, not AWSLambdaBasicExecutionRole: logs to its own log group and nothing else.
-      const role = new Role(this, `${name}-role`, {
-        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      });
-      logGroup.grantWrite(role);
-      return new NodejsFunction(this, name, {
-        role,
-        reservedConcurrentExecutions,
-        entry: join(ROOT, 'functions', name, 'handler.ts'),
-        handler: 'handler',
-        runtime: Runtime.NODEJS_24_X,
-        architecture: Architecture.ARM_64,
-        memorySize: h.memory,
-        timeout: Duration.seconds(h.timeout),
-        description: `Twinscale ${name}: ${h.description}`,
-        tracing: Tracing.ACTIVE,
-        logGroup,
-        environment: {
-          TABLE_NAME: p.table.tableName,
-          RETENTION_DAYS: String(p.config.retentionDays),
-          SCHEDULE_MINUTES: String(schedule),
-          MANAGED_TAG_KEY: p.config.managedTagKey,
-          DEFAULT_MODE: p.config.defaultMode,
-          DISCOVERY: String(p.config.discovery),
-          POWERTOOLS_SERVICE_NAME: `twinscale-${name}`,
-          POWERTOOLS_METRICS_NAMESPACE: 'Twinscale',
-          POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node24',
-          minify: true,
-          sourceMap: true,
-          mainFields: ['module', 'main'],
-          // ESM output still meets CommonJS dependencies that call require
-          banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-          forceDockerBundling: false,
-        },
-      });
-    };
+    const make = (name: HandlerName, schedule: number, reserved?: number) =>
+      this.make(name, schedule, reserved);
     const c = p.config;
     this.fn = {
       collector: make('collector', c.collectScheduleMinutes),
@@ -108,6 +70,61 @@ export class TwinFunctions extends Construct {
     };
     this.grant(p);
     this.acknowledgeFindings(p);
+  }
+
+  /** A handler's function: bundled, on arm64, with its own role and log group. */
+  make(
+    name: keyof typeof HANDLERS,
+    schedule: number,
+    reservedConcurrentExecutions?: number,
+    environment: Record<string, string> = {},
+  ): NodejsFunction {
+    const p = this.p;
+    const h = HANDLERS[name];
+    const logGroup = new LogGroup(this, `${name}-logs`, {
+      retention: p.config.logRetentionDays as RetentionDays,
+    });
+    // Its own role, not AWSLambdaBasicExecutionRole: logs to its own log group and nothing else.
+    const role = new Role(this, `${name}-role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    });
+    logGroup.grantWrite(role);
+    return new NodejsFunction(this, name, {
+      role,
+      reservedConcurrentExecutions,
+      entry: join(ROOT, 'functions', name, 'handler.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: h.memory,
+      timeout: Duration.seconds(h.timeout),
+      description: `Twinscale ${name}: ${h.description}`,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        TABLE_NAME: p.table.tableName,
+        RETENTION_DAYS: String(p.config.retentionDays),
+        SCHEDULE_MINUTES: String(schedule),
+        MANAGED_TAG_KEY: p.config.managedTagKey,
+        DEFAULT_MODE: p.config.defaultMode,
+        DISCOVERY: String(p.config.discovery),
+        POWERTOOLS_SERVICE_NAME: `twinscale-${name}`,
+        POWERTOOLS_METRICS_NAMESPACE: 'Twinscale',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // ESM output still meets CommonJS dependencies that call require
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        forceDockerBundling: false,
+      },
+    });
   }
 
   private acknowledgeFindings(p: TwinFunctionsProps): void {

@@ -26,4 +26,11 @@ export const REASONS = {
   taggedOnly: 'any group or scalable target, but only when tagged as managed (aws:ResourceTag condition)',
   isDeadLetterQueue:
     'this queue is the dead-letter queue (the collector’s on-failure destination, the schedules’ DLQ)',
+  ownExecutions:
+    'the status of the scenario and optimize runs the API started: executions of those two state machines only',
+  noWaf:
+    'every method requires IAM (SigV4) credentials, so anonymous traffic never reaches it; a web ACL costs $5+ a month and can be associated by the account',
+  iamAuthorized: 'the API is for operators and tools with AWS credentials: IAM authorization, not Cognito',
+  apiGatewayLogsRole:
+    'API Gateway’s account-wide role for execution logs is the AWS managed AmazonAPIGatewayPushToCloudWatchLogs policy',
 } as const;

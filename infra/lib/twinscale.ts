@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { TwinApi } from './api.js';
 import { type TwinscaleConfig, TwinscaleConfigSchema, type TwinscaleProps } from './config.js';
 import { TwinData } from './data.js';
 import { TwinFunctions } from './functions.js';
@@ -22,6 +23,7 @@ export class Twinscale extends Construct {
   readonly data: TwinData;
   readonly functions: TwinFunctions;
   readonly workflows: TwinWorkflows;
+  readonly api: TwinApi;
   readonly observability: TwinObservability;
 
   constructor(scope: Construct, id: string, props: TwinscaleProps = {}) {
@@ -68,9 +70,16 @@ export class Twinscale extends Construct {
       deadLetters,
       key: this.data.key,
     });
+    this.api = new TwinApi(this, 'Api', {
+      config: this.config,
+      functions: this.functions,
+      table: this.data.table,
+      scenario: this.workflows.machines.scenario,
+      optimize: this.workflows.machines.optimize,
+    });
     this.observability = new TwinObservability(this, 'Observability', {
       key: this.data.key,
-      functions: fn,
+      functions: { ...fn, api: this.api.fn },
       machines: this.workflows.machines,
       alarmEmail: this.config.alarmEmail,
     });

@@ -7,6 +7,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { TwinscaleProps } from '../../infra/lib/config.js';
 import { Twinscale } from '../../infra/lib/twinscale.js';
+import { ROUTES } from '../../layers/core/api/router.js';
 
 /** The construct in a stack of its own, bundling skipped (the synth test bundles for real). */
 function build(props: TwinscaleProps = {}, nag = false) {
@@ -50,7 +51,7 @@ describe('Twinscale CDK construct', () => {
 
   test('one arm64 Node.js 24 function per handler, traced, with the table name and its own log group', () => {
     const fns = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(7);
+    expect(Object.keys(fns)).toHaveLength(8);
     for (const f of Object.values(fns) as { Properties: Record<string, unknown> }[]) {
       expect(f.Properties).toMatchObject({
         Architectures: ['arm64'],
@@ -60,7 +61,7 @@ describe('Twinscale CDK construct', () => {
         LoggingConfig: { LogGroup: expect.anything() },
       });
     }
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 10);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 12);
   });
 
   test('the actuator’s concurrency is reserved (and so capped), unless configured off', () => {
@@ -126,7 +127,7 @@ describe('Twinscale CDK construct', () => {
   });
 
   test('alarms on errors, throttles, failed executions and failed actuations, to an encrypted topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7 * 2 + 3 + 1);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8 * 2 + 3 + 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'actuationsFailed',
       Namespace: 'Twinscale',
@@ -138,6 +139,51 @@ describe('Twinscale CDK construct', () => {
       Protocol: 'email',
       Endpoint: 'oncall@example.com',
     });
+  });
+
+  test('the API: every route of the router, IAM-authorized, validated, throttled, access-logged and traced', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as {
+      Properties: { HttpMethod: string; AuthorizationType: string; RequestValidatorId?: unknown };
+    }[];
+    expect(methods).toHaveLength(ROUTES.length + 1);
+    for (const m of methods) {
+      expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+      expect(m.Properties.RequestValidatorId).toBeDefined();
+    }
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      RequestModels: { 'application/json': Match.anyValue() },
+      RequestParameters: { 'method.request.path.id': true },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      Name: 'POSTtwins',
+      Schema: Match.objectLike({
+        required: Match.arrayWith(['id', 'target', 'metrics']),
+        additionalProperties: false,
+      }),
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      MethodSettings: [
+        Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40, LoggingLevel: 'ERROR' }),
+      ],
+    });
+    // the API starts and reads only the what-if workflows, never the loop's
+    const apiPolicy = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+      id.startsWith('TwinscaleFunctionsapirole'),
+    );
+    expect(apiPolicy).toHaveLength(1);
+    const starts = (
+      apiPolicy[0][1] as { Properties: { PolicyDocument: { Statement: Statement[] } } }
+    ).Properties.PolicyDocument.Statement.filter((st) => actions(st).includes('states:StartExecution'));
+    expect(JSON.stringify(starts)).toMatch(/scenario/);
+    expect(JSON.stringify(starts)).toMatch(/optimize/);
+    expect(JSON.stringify(starts)).not.toMatch(/forecastandplan/);
   });
 
   test('context strings are read as the settings they name: -c discovery=false turns discovery off', () => {

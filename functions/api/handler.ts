@@ -1,0 +1,45 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import { StepFunctionsRuns } from '../../layers/aws/stepfunctions/step-functions-runs.js';
+import { createApi } from '../../layers/core/api/router.js';
+import { parseEnv } from '../shared/parse-input.js';
+import { storeFromEnv, TableEnvSchema } from '../shared/wiring.js';
+
+const env = parseEnv(
+  TableEnvSchema.extend({
+    SCENARIO_STATE_MACHINE_ARN: z
+      .string()
+      .startsWith('arn:', 'SCENARIO_STATE_MACHINE_ARN: the scenario state machine'),
+    OPTIMIZE_STATE_MACHINE_ARN: z
+      .string()
+      .startsWith('arn:', 'OPTIMIZE_STATE_MACHINE_ARN: the optimize state machine'),
+  }),
+);
+const log = new Logger({ serviceName: 'twinscale-api' });
+const api = createApi(
+  {
+    store: storeFromEnv(),
+    workflows: new StepFunctionsRuns(new SFNClient({}), {
+      scenario: env.SCENARIO_STATE_MACHINE_ARN,
+      optimize: env.OPTIMIZE_STATE_MACHINE_ARN,
+    }),
+    now: Date.now,
+  },
+  { onError: (error, request) => log.error('unexpected error', { error: error as Error, request }) },
+);
+
+/** API Gateway's proxy event to the router and back: the same routes the local server answers. */
+export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const answer = await api({
+    method: event.httpMethod,
+    path: event.path,
+    query: event.queryStringParameters ?? {},
+    body:
+      event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
+  });
+  return { statusCode: answer.status, headers: answer.headers, body: answer.body };
+}).use(injectLambdaContext(log));

@@ -1,0 +1,44 @@
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../core/api/ports.js';
+
+/** The what-if workflows on Step Functions (Standard): started by name, so a retried start is one run. */
+export class StepFunctionsRuns implements WorkflowRuns {
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArns: Record<WorkflowName, string>,
+  ) {}
+
+  async start(workflow: WorkflowName, name: string, input: unknown): Promise<void> {
+    try {
+      await this.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArns[workflow],
+          name,
+          input: JSON.stringify(input),
+        }),
+      );
+    } catch (e) {
+      // the same name and input started before: Step Functions answers so only if the input differs
+      if (!(e instanceof ExecutionAlreadyExists)) throw e;
+    }
+  }
+
+  async status(workflow: WorkflowName, name: string): Promise<WorkflowRunStatus> {
+    const executionArn = `${this.stateMachineArns[workflow].replace(':stateMachine:', ':execution:')}:${name}`;
+    try {
+      const r = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (r.status === 'RUNNING' || r.status === 'PENDING_REDRIVE') return { status: 'running' };
+      if (r.status === 'SUCCEEDED') return { status: 'succeeded' };
+      return { status: 'failed', error: [r.error, r.cause].filter(Boolean).join(': ') || r.status };
+    } catch (e) {
+      if (e instanceof ExecutionDoesNotExist) return { status: 'unknown' };
+      throw e;
+    }
+  }
+}
