@@ -4,7 +4,9 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  type IMetric,
   LogQueryWidget,
+  MathExpression,
   Metric,
   TextWidget,
   TreatMissingData,
@@ -50,7 +52,7 @@ export class TwinObservability extends Construct {
       }),
     );
     if (p.alarmEmail) this.topic.addSubscription(new EmailSubscription(p.alarmEmail));
-    const alarm = (name: string, metric: Metric, description: string) => {
+    const alarm = (name: string, metric: IMetric, description: string) => {
       const a = new Alarm(this, name, {
         alarmDescription: description,
         metric,
@@ -63,12 +65,31 @@ export class TwinObservability extends Construct {
       this.alarms.push(a);
     };
     const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
-    for (const [name, fn] of Object.entries(p.functions)) {
-      alarm(`${name}-errors`, fn.metricErrors(fiveMinutes), `Twinscale ${name}: the function failed`);
-      alarm(`${name}-throttles`, fn.metricThrottles(fiveMinutes), `Twinscale ${name}: invocations throttled`);
-    }
-    for (const [name, m] of Object.entries(p.machines))
-      alarm(`${name}-failed`, m.metricFailed(fiveMinutes), `Twinscale ${name}: an execution failed`);
+    // one alarm per kind of failure, summing every function's (or workflow's) metric: $0.10 a month
+    // per alarm, and the dashboard's graphs say which one it was
+    const total = (metrics: IMetric[]) =>
+      new MathExpression({
+        expression: metrics.map((_, i) => `FILL(m${i}, 0)`).join(' + '),
+        usingMetrics: Object.fromEntries(metrics.map((m, i) => [`m${i}`, m])),
+        period: Duration.minutes(5),
+      });
+    const fns = Object.values(p.functions);
+    const names = Object.keys(p.functions).join(', ');
+    alarm(
+      'function-errors',
+      total(fns.map((f) => f.metricErrors(fiveMinutes))),
+      `Twinscale: a function failed (${names})`,
+    );
+    alarm(
+      'function-throttles',
+      total(fns.map((f) => f.metricThrottles(fiveMinutes))),
+      `Twinscale: invocations throttled (${names})`,
+    );
+    alarm(
+      'executions-failed',
+      total(Object.values(p.machines).map((m) => m.metricFailed(fiveMinutes))),
+      `Twinscale: an execution failed (${Object.keys(p.machines).join(', ')})`,
+    );
     const actuationsFailed = new Metric({
       namespace: 'Twinscale',
       metricName: 'actuationsFailed',

@@ -127,7 +127,25 @@ describe('Twinscale CDK construct', () => {
   });
 
   test('alarms on errors, throttles, failed executions and failed actuations, to an encrypted topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8 * 2 + 3 + 1);
+    // one alarm per kind, summing every function's or workflow's metric (alarms cost $0.10 a month each)
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    const sums = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+      (a) => (a as { Properties: { Metrics?: unknown[] } }).Properties.Metrics?.length,
+    ) as {
+      Properties: { AlarmDescription: string; Metrics: { Expression?: string; MetricStat?: unknown }[] };
+    }[];
+    const byDescription = (re: RegExp) => sums.find((a) => re.test(a.Properties.AlarmDescription));
+    for (const [re, n] of [
+      [/a function failed/, 8],
+      [/throttled/, 8],
+      [/an execution failed/, 3],
+    ] as const) {
+      const metrics = byDescription(re)?.Properties.Metrics ?? [];
+      expect(metrics.filter((m) => m.MetricStat)).toHaveLength(n);
+      expect(metrics.find((m) => m.Expression)?.Expression).toBe(
+        Array.from({ length: n }, (_, i) => `FILL(m${i}, 0)`).join(' + '),
+      );
+    }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'actuationsFailed',
       Namespace: 'Twinscale',

@@ -84,9 +84,9 @@ async function planTwin(
     model: plan.forecast.model,
     points: plan.forecast.p50.map((p50, h) => ({
       t: plan.forecast.t0 + h * plan.forecast.stepMs,
-      p10: plan.forecast.p10[h],
-      p50,
-      p90: plan.forecast.p90[h],
+      p10: fourDigits(plan.forecast.p10[h]),
+      p50: fourDigits(p50),
+      p90: fourDigits(plan.forecast.p90[h]),
     })),
   });
   const record = {
@@ -147,3 +147,6 @@ export async function recordFailure(
     result: (e?.message ?? String(error)).slice(0, 1000),
   });
 }
+
+/** Four significant digits: the record fits one 1 KB write unit instead of two, every cycle, for every twin. */
+const fourDigits = (v: number): number => (Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(4)) : v);

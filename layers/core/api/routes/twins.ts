@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ForecastRecordSchema } from '../../store/records.js';
 import { CollectionStatusSchema, TwinConflictError, type TwinStore } from '../../store/twin-store.js';
 import { type Twin, TwinInputSchema, TwinPolicyConfigSchema, TwinSchema } from '../../twin/twin.js';
-import { conflict, invalid, notFound } from '../http.js';
+import { invalid, notFound } from '../http.js';
 import { route } from '../route.js';
 import {
   checkRange,
