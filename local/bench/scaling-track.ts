@@ -96,7 +96,8 @@ export async function runScalingPolicy(
   return { trace: trace.entry.id, policy: policyName, k: fleet.k, file, seconds, ...scores };
 }
 
-function withProgress(policy: ScalingPolicy, minutes: number, progress: Progress): ScalingPolicy {
+/** The policy, ticking progress once a simulated day. */
+export function withProgress(policy: ScalingPolicy, minutes: number, progress: Progress): ScalingPolicy {
   let done = 0;
   return {
     name: policy.name,

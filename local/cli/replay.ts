@@ -1,11 +1,10 @@
 import { Command, Option } from 'commander';
-import type { ScalingPolicy } from '../../layers/core/policy/types.js';
 import { MINUTE_MS } from '../../layers/core/series/grid.js';
 import { DEFAULT_PHYSICS } from '../../layers/core/simulate/physics.js';
 import { replay, type ScalingScores } from '../../layers/core/simulate/replay.js';
 import { transformDemand, type WhatIf } from '../../layers/core/simulate/what-if.js';
 import type { Progress } from '../bench/progress.js';
-import { protocolFleet, SCALING_POLICIES } from '../bench/scaling-track.js';
+import { protocolFleet, SCALING_POLICIES, withProgress } from '../bench/scaling-track.js';
 import { isoTime, type LoadedTrace, TraceSetError } from '../bench/trace-set.js';
 import { EXIT } from './errors.js';
 import { type CliIo, printResult } from './io.js';
@@ -75,17 +74,6 @@ export function replayPolicy(
     `done, breach ${scores.breachMinutes} min, ${scores.instanceHours.toFixed(1)} instance-hours`,
   );
   return scores;
-}
-
-function withProgress(policy: ScalingPolicy, minutes: number, progress: Progress): ScalingPolicy {
-  let done = 0;
-  return {
-    name: policy.name,
-    decide(v) {
-      if (++done % 1440 === 0 || done === minutes) progress.tick(done, minutes);
-      return policy.decide(v);
-    },
-  };
 }
 
 export interface ReplayReport {

@@ -18,7 +18,10 @@ export class LocalWorkflowRuns implements WorkflowRuns {
   private readonly runs = new Map<string, WorkflowRunStatus>();
   private readonly pending = new Set<Promise<unknown>>();
 
-  constructor(store: TwinStore, now: () => number) {
+  constructor(
+    store: TwinStore,
+    private readonly now: () => number,
+  ) {
     const execution = (e: { execution: { name: string; startTime: string } }) => ({
       name: e.execution.name,
       now: Date.parse(e.execution.startTime),
@@ -37,10 +40,7 @@ export class LocalWorkflowRuns implements WorkflowRuns {
         },
       }),
     };
-    this.now = now;
   }
-
-  private readonly now: () => number;
 
   async start(workflow: WorkflowName, name: string, input: unknown): Promise<void> {
     const key = `${workflow}/${name}`;

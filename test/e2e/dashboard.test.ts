@@ -5,20 +5,14 @@ import type { Browser, Page } from 'playwright-core';
 import { type Runtime, startRuntime } from '../../local/runtime/runtime.js';
 import { bundleDashboard, WebBundleError } from '../../local/runtime/web-assets.js';
 import { launchChromium } from '../support/browser.js';
+import { until as waitUntil } from '../support/until.js';
 
 /** As fast as the machine goes: about 0.1 s per 5 trace minutes. */
 const SPEED = 100_000;
 const OUTPUT = 'test-output';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) =>
+  waitUntil(what, probe, timeoutMs);
 
 type ChartName = 'demand' | 'capacity' | 'scenario';
 /** What web/app.ts exposes on `window` (this file is type-checked without the DOM library). */

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Runtime, startRuntime } from '../../local/runtime/runtime.js';
+import { until as waitUntil } from '../support/until.js';
 
 /** As fast as the machine goes: about 0.1 s per 5 trace minutes. */
 const SPEED = 100_000;
@@ -16,15 +17,8 @@ async function api(rt: Runtime, method: string, path: string, body?: unknown) {
   return { status: res.status, body: JSON.parse(text) };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  waitUntil(what, probe, timeoutMs);
 
 describe('the local runtime end to end: real traces → collector → forecast-and-plan → fleets, through HTTP', () => {
   const home = mkdtempSync(join(tmpdir(), 'twinscale-e2e-'));

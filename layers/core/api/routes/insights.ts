@@ -10,6 +10,7 @@ import {
 import type { TwinStore } from '../../store/twin-store.js';
 import type { Twin } from '../../twin/twin.js';
 import { conflict, notFound } from '../http.js';
+import { parseRecordRef, recordRefPattern } from '../record-ref.js';
 import { route } from '../route.js';
 
 /** Every twin, page by page (the graph and the fleet-wide lists need them all). */
@@ -42,8 +43,8 @@ const LimitQuerySchema = z
 
 const withTwin = <T extends z.ZodObject>(s: T) => s.extend({ twinId: z.string() });
 
-/** An approval token: `<twin>.<ms base 36>.<random>`, as the remediation that asked for it wrote it. */
-const TOKEN = /^([a-z0-9][a-z0-9-]{0,127})\.([0-9a-z]{1,11})\.([0-9a-z]{4,32})$/;
+/** An approval token, as the remediation that asked for it wrote it. */
+const TOKEN = recordRefPattern('{4,32}');
 
 export const insightRoutes = [
   route({
@@ -112,8 +113,7 @@ export const insightRoutes = [
       description: 'the answer, recorded',
     },
     async handle({ params, body }, { store, now }) {
-      const m = TOKEN.exec(params.token) as RegExpExecArray;
-      const [twinId, at] = [m[1], new Date(Number.parseInt(m[2], 36)).toISOString()];
+      const { twinId, at } = parseRecordRef(TOKEN, params.token);
       const approval = await store.getRecord(twinId, 'approval', at, params.token);
       if (!approval) throw notFound(`approval "${params.token}"`);
       if (Date.parse(approval.expiresAt) < now())

@@ -1,28 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { OptimizeRequestSchema, ScenarioRequestSchema } from '../../loop/twin-replay.js';
 import type { TwinStore } from '../../store/twin-store.js';
 import { TwinIdSchema } from '../../twin/twin.js';
 import { conflict, notFound } from '../http.js';
 import type { ApiPorts, WorkflowName } from '../ports.js';
+import { newRecordRef, parseRecordRef, recordRefPattern } from '../record-ref.js';
 import { route } from '../route.js';
 import { TwinParamsSchema } from '../schemas.js';
 import { twinOr404 } from './twins.js';
 
-/**
- * A what-if run's id carries its twin and the time it was asked for (`<twin>.<ms base 36>.<random>`),
- * so `GET /scenarios/{id}` finds the stored record with one read and no index.
- */
-const RUN_ID = /^([a-z0-9][a-z0-9-]{0,127})\.([0-9a-z]{1,11})\.([0-9a-z]{6})$/;
+/** A what-if run's id: its twin, the time it was asked for, six random characters. */
+const RUN_ID = recordRefPattern('{6}');
 
 const RunIdParamsSchema = z.object({
   id: z.string().regex(RUN_ID, 'an id returned by POST /twins/{id}/scenarios or /optimizations'),
 });
-
-function parseRunId(id: string): { twinId: string; at: string } {
-  const m = RUN_ID.exec(id) as RegExpExecArray;
-  return { twinId: m[1], at: new Date(Number.parseInt(m[2], 36)).toISOString() };
-}
 
 /** Step Functions allows 80 characters in an execution name; the id's tail is unique. */
 const executionName = (id: string) => id.slice(-80);
@@ -64,7 +56,7 @@ async function startRun(
 ) {
   const twin = await replayableTwin(ports.store, twinId);
   const now = ports.now();
-  const id = `${twin.id}.${now.toString(36)}.${randomBytes(4).readUInt32BE().toString(36).padStart(6, '0').slice(-6)}`;
+  const id = newRecordRef(twin.id, now);
   const requestedAt = new Date(now).toISOString();
   await ports.workflows.start(workflow, executionName(id), request(id, requestedAt));
   return {
@@ -79,7 +71,7 @@ async function readRun(
   kind: 'scenario' | 'optimization',
   id: string,
 ) {
-  const { twinId, at } = parseRunId(id);
+  const { twinId, at } = parseRecordRef(RUN_ID, id);
   const record = await ports.store.getRecord(twinId, kind, at, id);
   if (record)
     return {
