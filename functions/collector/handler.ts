@@ -35,6 +35,7 @@ const ports = {
   settings: CollectorSettingsSchema.parse({
     scheduleMinutes: env.SCHEDULE_MINUTES,
     overlapMinutes: env.OVERLAP_MINUTES,
+    utilizationEveryMinutes: env.UTILIZATION_EVERY_MINUTES,
   }),
 };
 

@@ -8,6 +8,7 @@ import { ManagedTagEnvSchema, TableEnvSchema } from '../shared/wiring.js';
 export const CollectorEnvSchema = TableEnvSchema.extend({
   SCHEDULE_MINUTES: z.coerce.number().optional(),
   OVERLAP_MINUTES: z.coerce.number().optional(),
+  UTILIZATION_EVERY_MINUTES: z.coerce.number().optional(),
   DISCOVERY: z.enum(['true', 'false']).default('true'),
   /** Mode of newly discovered twins. */
   DEFAULT_MODE: TwinModeSchema.default('forecast-only'),

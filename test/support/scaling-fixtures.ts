@@ -8,6 +8,7 @@ import {
   CreateAutoScalingGroupCommand,
   CreateLaunchConfigurationCommand,
   DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
@@ -67,6 +68,13 @@ export class ScalingFixtures {
         VPCZoneIdentifier: this.subnet,
         Tags: o.managed ? [{ ...MANAGED, PropagateAtLaunch: false }] : [],
       }),
+    );
+  }
+
+  /** Changes a group's capacity behind Twinscale's back, as a person or another tool would. */
+  async setGroupCapacity(name: string, desired: number): Promise<void> {
+    await this.clients.autoScaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: desired }),
     );
   }
 

@@ -29,13 +29,8 @@ export interface ActuationPorts {
  * policy's, the max step from the current capacity, the managed tag, the kill switch.
  */
 export async function actuate(req: ActuationRequest, p: ActuationPorts): Promise<ActuationResult> {
-  const paused = await p.controls();
-  if (paused.actuationPaused) {
-    return {
-      action: 'recorded-only',
-      message: `kill switch on${paused.reason ? ` (${paused.reason})` : ''}: capacity left as it is`,
-    };
-  }
+  const controls = await p.controls();
+  if (controls.actuationPaused) return pausedResult(controls);
   const state = await p.target.describe(req.target);
   if (!state.managed) throw new NotManagedError(req.target, p.target.tagKey);
   const { to, boundBy } = clampToSafety(req, state);
@@ -46,6 +41,33 @@ export async function actuate(req: ActuationRequest, p: ActuationPorts): Promise
   await p.target.setCapacity(req.target, to);
   return { action: 'scaled', from, to, ...bound, message: `${from} → ${to}` };
 }
+
+/**
+ * What `actuate` would answer without changing anything, when that is already known from the
+ * target as the planner read it: the kill switch is on, or the target is managed and already
+ * where the decision would put it. Most cycles hold capacity, and this spares them the
+ * actuator's call and its two idempotency writes. Anything else (a change, a refusal, a
+ * conflict of bounds) is undefined: the actuator decides, against the target as it is then.
+ */
+export function outcomeWithoutActing(
+  req: ActuationRequest,
+  state: TargetState,
+  controls: Controls,
+): ActuationResult | undefined {
+  if (controls.actuationPaused) return pausedResult(controls);
+  if (!state.managed) return undefined;
+  const lo = Math.max(state.min, req.minInstances ?? 0);
+  const hi = Math.min(state.max, req.maxInstances ?? Number.POSITIVE_INFINITY);
+  if (lo > hi) return undefined;
+  const { to, boundBy } = clampToSafety(req, state);
+  if (to !== state.capacity) return undefined;
+  return { action: 'none', from: to, to, ...(boundBy ? { boundBy } : {}), message: `already at ${to}` };
+}
+
+const pausedResult = (controls: Controls): ActuationResult => ({
+  action: 'recorded-only',
+  message: `kill switch on${controls.reason ? ` (${controls.reason})` : ''}: capacity left as it is`,
+});
 
 /**
  * The decision within the max step of the current capacity, then within both sets of bounds

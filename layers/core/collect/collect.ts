@@ -42,7 +42,7 @@ export const CollectorSettingsSchema = z.object({
     .int()
     .min(1)
     .max(24 * 60)
-    .default(30)
+    .default(60)
     .describe(
       'how often utilization metrics (CPU) are read: they teach the capacity model, not the next decision',
     ),

@@ -2,8 +2,8 @@ import type { ActuationResult } from '../act/actuate.js';
 import type { ActuationRequest } from '../act/scaling-target.js';
 import { inParallel } from '../in-parallel.js';
 import type { TwinStore } from '../store/twin-store.js';
+import { recordFailure, recordOutcome } from './decision-records.js';
 import type { ActuateResult, PendingActuation } from './events.js';
-import { recordFailure } from './plan-batch.js';
 import { TransientError } from './transient-error.js';
 
 export interface ActuatorPorts {
@@ -35,13 +35,7 @@ export async function actuateBatch(p: ActuatorPorts, actuations: PendingActuatio
     if (done.action === 'scaled') counts.scaled++;
     else if (done.action === 'none') counts.unchanged++;
     else counts.recordedOnly++;
-    await p.store.putRecord(request.twinId, 'decision', {
-      ...record,
-      desired: done.to ?? record.desired,
-      reason: { ...record.reason, ...(done.boundBy ? { actuatorBoundBy: done.boundBy } : {}) },
-      action: done.action,
-      result: done.message,
-    });
+    await recordOutcome(p.store, request.twinId, record, done);
   });
   return counts;
 }

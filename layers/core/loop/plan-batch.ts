@@ -1,10 +1,11 @@
+import { outcomeWithoutActing } from '../act/actuate.js';
 import type { ScalingTarget } from '../act/scaling-target.js';
 import { inParallel } from '../in-parallel.js';
 import { CPU_FRESH_MS, HISTORY_DAYS, planLive } from '../policy/live-plan.js';
 import { DAY_MS, MINUTE_MS } from '../series/grid.js';
-import type { DecisionRecordSchema } from '../store/records.js';
-import type { TwinStore } from '../store/twin-store.js';
+import type { Controls, TwinStore } from '../store/twin-store.js';
 import type { Twin } from '../twin/twin.js';
+import { recordFailure, recordOutcome } from './decision-records.js';
 import { decisionIdFor, decisionSlot } from './decision-slot.js';
 import type { PendingActuation, PlanBatchEvent, PlanBatchResult } from './events.js';
 import { TransientError } from './transient-error.js';
@@ -25,20 +26,21 @@ export interface LoopPorts {
   onPlanned?: (twinId: string, decision: PendingActuation['record']) => void;
 }
 
-type DecisionRecord = typeof DecisionRecordSchema._output;
-
 /**
  * One batch of the Distributed Map: for each twin, forecast and plan; record the forecast, and
- * the decision when nothing is to be done (forecast-only mode); return what the actuator must
- * do for twins in forecast-and-scale mode. Safe to retry: records are written once per id.
+ * the decision when nothing is to be done (forecast-only mode, the kill switch on, or the target
+ * already at the planned capacity); return what the actuator must change for the others. Safe to
+ * retry: records are written once per id.
  */
 export async function planBatch(p: LoopPorts, event: PlanBatchEvent): Promise<PlanBatchResult> {
   const now = Date.parse(event.BatchInput.now);
   const slot = decisionSlot(now, p.scheduleMinutes);
   const result: PlanBatchResult = { planned: 0, failed: 0, actuations: [] };
+  // read once a batch; the actuator reads it again on every call
+  const controls = await p.store.getControls();
   await inParallel(event.Items, p.concurrency ?? 8, async ({ twinId }) => {
     try {
-      const planned = await planTwin(p, twinId, now, slot);
+      const planned = await planTwin(p, twinId, now, slot, controls);
       if (!planned) return;
       result.planned++;
       p.onPlanned?.(twinId, planned.record);
@@ -57,6 +59,7 @@ async function planTwin(
   twinId: string,
   now: number,
   slot: { at: string; recordId: string },
+  controls: Controls,
 ): Promise<(PendingActuation & { actuate: boolean }) | undefined> {
   const twin = await p.store.getTwin(twinId);
   if (!twin) return undefined; // deleted since it was listed: nothing to decide
@@ -101,7 +104,9 @@ async function planTwin(
     await p.store.putRecord(twinId, 'decision', { ...record, action: 'recorded-only' });
     return { request, record, actuate: false };
   }
-  return { request, record, actuate: true };
+  const known = outcomeWithoutActing(request, target, controls);
+  if (known) await recordOutcome(p.store, twinId, record, known);
+  return { request, record, actuate: !known };
 }
 
 const actuationRequest = (twin: Twin, recordId: string, desired: number): PendingActuation['request'] => ({
@@ -128,24 +133,6 @@ async function askedSince(store: TwinStore, twinId: string, since: number): Prom
     cursor = page.cursor;
   } while (cursor);
   return asks;
-}
-
-/** Records a twin's failed decision for the slot; a decision already recorded there stands. */
-export async function recordFailure(
-  store: TwinStore,
-  twinId: string,
-  slot: { at: string; recordId: string },
-  error: unknown,
-  reason: DecisionRecord['reason'] = {},
-): Promise<void> {
-  const e = error as { name?: string; message?: string };
-  await store.putRecord(twinId, 'decision', {
-    id: slot.recordId,
-    at: slot.at,
-    reason: { ...reason, error: e?.name ?? 'Error' },
-    action: 'failed',
-    result: (e?.message ?? String(error)).slice(0, 1000),
-  });
 }
 
 /** Four significant digits: the record fits one 1 KB write unit instead of two, every cycle, for every twin. */

@@ -1,7 +1,7 @@
 import type { TwinStore } from '../store/twin-store.js';
+import { recordFailure } from './decision-records.js';
 import { decisionSlot } from './decision-slot.js';
 import type { RecordFailureEvent } from './events.js';
-import { recordFailure } from './plan-batch.js';
 
 /**
  * Records a failed batch on each of its twins (Step Functions' Catch output: the error name and

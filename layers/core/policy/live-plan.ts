@@ -15,7 +15,7 @@ export const SLOT_MS = 5 * MINUTE_MS;
 export const HORIZON_SLOTS = 12;
 /** History the forecaster learns from. */
 export const HISTORY_DAYS = 14;
-/** CPU older than this is too stale to estimate capacity from (the collector reads it every 30 minutes). */
+/** CPU older than this is too stale to estimate capacity from (the collector reads it every hour by default). */
 export const CPU_FRESH_MS = 2 * 60 * MINUTE_MS;
 
 export interface LivePlanInput {

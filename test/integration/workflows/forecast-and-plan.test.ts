@@ -143,6 +143,7 @@ describeMoto('forecast-and-plan state machine, run locally with the real handler
     const broken: TaskFunction = async () => {
       throw Object.assign(new Error('socket hang up'), { name: 'Lambda.ServiceException' });
     };
+    await fx.setGroupCapacity('rising', 2); // so that its plan is a change the actuator must make
     const out = await machine({ ActuatorFunctionArn: broken }).run(at(15), { overrides: noWait });
     expect(out).toMatchObject({ batches: [{ twins: 4, failed: 4 }] });
     const [rising] = await decisions('rising');
@@ -154,6 +155,54 @@ describeMoto('forecast-and-plan state machine, run locally with the real handler
     });
     const [steady] = await decisions('steady');
     expect(steady).toMatchObject({ at: '2026-11-23T12:15:00.000Z', action: 'recorded-only' });
+  });
+
+  test('a twin already at its planned capacity is recorded as held, without calling the actuator', async () => {
+    const sent: string[] = [];
+    const counting: TaskFunction = async (input) => {
+      sent.push(
+        ...(input as { actuations: { request: { twinId: string } }[] }).actuations.map(
+          (a) => a.request.twinId,
+        ),
+      );
+      return tasks.ActuatorFunctionArn(input);
+    };
+    await machine().run(at(20)); // rising back to its plan after the failed actuation
+    await machine({ ActuatorFunctionArn: counting }).run(at(25));
+    const [rising] = await decisions('rising');
+    const capacity = await fx.groupCapacity('rising');
+    expect(rising).toMatchObject({
+      at: '2026-11-23T12:25:00.000Z',
+      action: 'none',
+      result: `already at ${capacity}`,
+    });
+    expect(sent).not.toContain('rising');
+    // an untagged target still goes to the actuator, whose refusal is the record
+    expect(sent).toContain('legacy');
+    expect((await decisions('legacy'))[0]).toMatchObject({ action: 'failed' });
+  });
+
+  test('with the kill switch on, nothing reaches the actuator and every decision is recorded only', async () => {
+    const sent: unknown[] = [];
+    const counting: TaskFunction = async (input) => {
+      sent.push(input);
+      return tasks.ActuatorFunctionArn(input);
+    };
+    await fx.setGroupCapacity('rising', 2);
+    await store.putControls({ actuationPaused: true, reason: 'incident 42' });
+    try {
+      await machine({ ActuatorFunctionArn: counting }).run(at(30));
+    } finally {
+      await store.putControls({ actuationPaused: false });
+    }
+    expect(sent).toEqual([]);
+    const [rising] = await decisions('rising');
+    expect(rising).toMatchObject({
+      at: '2026-11-23T12:30:00.000Z',
+      action: 'recorded-only',
+      result: 'kill switch on (incident 42): capacity left as it is',
+    });
+    expect(await fx.groupCapacity('rising')).toBe(2);
   });
 
   test('a batch that keeps failing is recorded on each of its twins, and the run goes on', async () => {
