@@ -14,6 +14,15 @@ export const TwinscaleConfigSchema = z.object({
     .max(60)
     .default(5)
     .describe('forecast-and-plan cadence'),
+  utilizationEveryMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(60)
+    .describe(
+      'how often the collector reads utilization (CPU): it teaches the capacity model, and every read is billed',
+    ),
   retentionDays: z.coerce.number().int().min(30).max(3650).default(35).describe('samples and records kept'),
   logRetentionDays: z.coerce
     .number()

@@ -60,7 +60,9 @@ export class TwinFunctions extends Construct {
       this.make(name, schedule, reserved);
     const c = p.config;
     this.fn = {
-      collector: make('collector', c.collectScheduleMinutes),
+      collector: this.make('collector', c.collectScheduleMinutes, undefined, {
+        UTILIZATION_EVERY_MINUTES: String(c.utilizationEveryMinutes),
+      }),
       'list-due-twins': make('list-due-twins', c.planScheduleMinutes),
       'plan-batch': make('plan-batch', c.planScheduleMinutes),
       actuator: make('actuator', c.planScheduleMinutes, c.actuatorReservedConcurrency || undefined),

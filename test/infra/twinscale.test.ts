@@ -211,6 +211,16 @@ describe('Twinscale CDK construct', () => {
     });
   });
 
+  test('the collector reads utilization hourly by default, as often as the setting says otherwise', () => {
+    const collector = (t: Template) =>
+      Object.values(t.findResources('AWS::Lambda::Function')).find((f) =>
+        String((f as { Properties: { Description?: string } }).Properties.Description).includes('collector'),
+      ) as { Properties: { Environment: { Variables: Record<string, string> } } };
+    expect(collector(template).Properties.Environment.Variables.UTILIZATION_EVERY_MINUTES).toBe('60');
+    const often = Template.fromStack(build({ utilizationEveryMinutes: 15 }).stack);
+    expect(collector(often).Properties.Environment.Variables.UTILIZATION_EVERY_MINUTES).toBe('15');
+  });
+
   test('CloudWatch may use the key to publish alarms to the encrypted topic', () => {
     const key = Object.values(template.findResources('AWS::KMS::Key'))[0] as {
       Properties: { KeyPolicy: { Statement: { Principal?: { Service?: string }; Action: string[] }[] } };

@@ -24,7 +24,7 @@ describe('collector cadence: load every run, utilization every utilizationEveryM
   });
   afterAll(() => db?.stop());
 
-  test('CPU is read on the first run and then every 30 minutes, over the whole window since its last read', async () => {
+  test('CPU is read on the first run and then every hour, over the whole window since its last read', async () => {
     const store = new DynamoTwinStore(db.client, { tableName: await db.newTable() });
     await store.createTwin({
       id: 'web',
@@ -36,17 +36,17 @@ describe('collector cadence: load every run, utilization every utilizationEveryM
     });
     const source = new RecordingSource();
     const run = (minutes: number) => collectOnce({ store, source, now: () => NOW + minutes * MINUTE });
-    for (let m = 0; m <= 35; m += 5) expect((await run(m)).failed).toEqual([]);
+    for (let m = 0; m <= 65; m += 5) expect((await run(m)).failed).toEqual([]);
     const cpuReads = source.reads.filter((r) => r.keys.includes('web/cpu'));
-    expect(cpuReads.map((r) => (r.to - NOW) / MINUTE)).toEqual([0, 30]);
+    expect(cpuReads.map((r) => (r.to - NOW) / MINUTE)).toEqual([0, 60]);
     // the second read starts where the first ended, less the overlap: no minute of CPU is skipped
     expect((cpuReads[1].from - NOW) / MINUTE).toBe(-10);
-    expect(source.reads.filter((r) => r.keys.includes('web/requests'))).toHaveLength(8);
-    const cpu = await store.readSamples('web', 'cpu', NOW - 3 * 60 * MINUTE, NOW + 30 * MINUTE);
-    expect(cpu).toHaveLength(3 * 60 + 30);
+    expect(source.reads.filter((r) => r.keys.includes('web/requests'))).toHaveLength(14);
+    const cpu = await store.readSamples('web', 'cpu', NOW - 3 * 60 * MINUTE, NOW + 60 * MINUTE);
+    expect(cpu).toHaveLength(3 * 60 + 60);
     expect(await store.getCollectionStatus('web')).toMatchObject({
-      collectedThrough: NOW + 35 * MINUTE,
-      utilizationThrough: NOW + 30 * MINUTE,
+      collectedThrough: NOW + 65 * MINUTE,
+      utilizationThrough: NOW + 60 * MINUTE,
     });
   });
 });
