@@ -14,6 +14,10 @@ const log = new Logger({ serviceName: 'twinscale-list-due-twins' });
 export const handler = middy(async (event: unknown) => {
   const now = scheduledTime(parseEvent(ListDueEventSchema, event ?? {})) ?? Date.now();
   const due = await listDueTwins(store, now, env.SCHEDULE_MINUTES);
-  log.info('twins due', { now: due.now, twins: due.twins.length });
+  log.info('twins due', {
+    now: due.now,
+    twins: due.batches.reduce((n, b) => n + b.count, 0),
+    batches: due.batches.length,
+  });
   return due;
 }).use(injectLambdaContext(log));

@@ -13,6 +13,6 @@ const log = new Logger({ serviceName: 'twinscale-record-failure' });
 /** The Catch of a batch whose retries ran out: the failure goes on each of its twins, the run goes on. */
 export const handler = middy(async (event: unknown) => {
   const e = parseEvent(RecordFailureEventSchema, event);
-  log.warn('batch failed', { twins: e.Items.length, error: e.error });
+  log.warn('batch failed', { twins: e.twins, error: e.error });
   return recordBatchFailure(store, e, env.SCHEDULE_MINUTES);
 }).use(injectLambdaContext(log));

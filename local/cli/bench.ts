@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { runCapacityTrack } from '../bench/capacity-track.js';
 import { runCodecTrack } from '../bench/codec-track.js';
+import { runCostTrack } from '../bench/cost-track.js';
 import {
   FORECAST_METHODS,
   type ForecastRun,
@@ -25,7 +26,16 @@ import { CliUsageError, EXIT } from './errors.js';
 import type { CliIo } from './io.js';
 import { wholeNumber } from './option-values.js';
 
-export const BENCH_TRACKS = ['forecast', 'scaling', 'capacity', 'codec', 'speed', 'store', 'loop'] as const;
+export const BENCH_TRACKS = [
+  'forecast',
+  'scaling',
+  'capacity',
+  'codec',
+  'speed',
+  'store',
+  'loop',
+  'cost',
+] as const;
 
 export interface BenchOptions {
   traces: string;
@@ -52,6 +62,8 @@ Tracks (shared/bench/PROTOCOL.md):
              values from the first 1-minute trace
   loop       the forecast-and-plan state machine over --twins twins with --days of history each
              (dynalite, simulated targets)
+  cost       the local runtime's sample twins for one trace day with every DynamoDB call metered,
+             priced into a monthly bill per twin at 100 and 10,000 twins
 Every track writes OUT/<track>-summary.json and OUT/<track>-summary.md and prints the markdown.
 Progress goes to stderr.`;
 
@@ -82,6 +94,11 @@ export async function runBench(track: string, o: BenchOptions, io: CliIo): Promi
       io.progress('loop: setup, twins'),
       io.progress('loop: cycles'),
     );
+    writeSummary(rows.json, rows.markdown);
+    return EXIT.ok;
+  }
+  if (track === 'cost') {
+    const rows = await runCostTrack({ days: 1, utilizationEveryMinutes: 60 }, io.progress('cost: cycles'));
     writeSummary(rows.json, rows.markdown);
     return EXIT.ok;
   }

@@ -168,6 +168,8 @@ export async function startRuntime(
     return {
       url: http.url,
       store,
+      /** The DynamoDB client under the store (the cost benchmark meters it). */
+      client: dynamo.client,
       samples: samples as readonly LoadedSample[],
       /** Trace time now. */
       now: () => clock,

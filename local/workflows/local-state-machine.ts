@@ -42,10 +42,8 @@ type Definition = { StartAt: string; States: Record<string, State> };
 
 /**
  * Runs a state machine file with aws-local-stepfunctions, each Lambda task bound to a local
- * function by its placeholder. The local engine lacks the Distributed Map's ItemBatcher: a Map
- * with one gets a Pass state before it that partitions the items (States.ArrayPartition) and an
- * ItemSelector that hands each child `{ Items, BatchInput }`, the shape ItemBatcher gives in AWS.
- * ToleratedFailurePercentage is ignored locally: a failed child fails the run.
+ * function by its placeholder. A Distributed Map runs as an inline one; ToleratedFailurePercentage
+ * is ignored locally: a failed child fails the run.
  */
 export class LocalStateMachine {
   private readonly machine: StateMachine;
@@ -95,32 +93,8 @@ export class LocalStateMachine {
       if (inner) this.prepare(inner, seen, bindings);
       for (const branch of (state.Branches as Definition[] | undefined) ?? [])
         this.prepare(branch, seen, bindings);
-      if (state.Type === 'Map' && state.ItemBatcher) batchLocally(d, name, state);
     }
   }
-}
-
-function batchLocally(d: Definition, name: string, map: State): void {
-  const batcher = map.ItemBatcher as { MaxItemsPerBatch?: number; BatchInput?: unknown };
-  const itemsPath = (map.ItemsPath as string | undefined) ?? '$';
-  const partition = `${name}__Batches`;
-  d.States[partition] = {
-    Type: 'Pass',
-    Parameters: { 'batches.$': `States.ArrayPartition(${itemsPath}, ${batcher.MaxItemsPerBatch ?? 100})` },
-    ResultPath: '$.__batches',
-    Next: name,
-  };
-  for (const s of Object.values(d.States))
-    if (s.Next === name && s !== d.States[partition]) s.Next = partition;
-  for (const s of Object.values(d.States)) {
-    for (const c of (s.Choices as { Next?: string }[] | undefined) ?? [])
-      if (c.Next === name) c.Next = partition;
-    if (s.Default === name) s.Default = partition;
-  }
-  if (d.StartAt === name) d.StartAt = partition;
-  map.ItemsPath = '$.__batches.batches';
-  map.ItemSelector = { 'Items.$': '$$.Map.Item.Value', BatchInput: batcher.BatchInput ?? {} };
-  delete map.ItemBatcher;
 }
 
 /** Binds a middy Lambda handler as a local task, with the context Lambda would give it. */

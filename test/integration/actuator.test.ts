@@ -151,9 +151,9 @@ describeMoto('actuator on EC2 Auto Scaling and ECS (moto_server), idempotent on 
     const before = await fx.groupCapacity('web');
     const result = await planBatch(
       { store, target, isTransient: () => false, scheduleMinutes: 5 },
-      { Items: [{ twinId: 'asg-web' }], BatchInput: { now: new Date(now).toISOString() } },
+      { now: new Date(now).toISOString(), twins: { first: 'asg-web', last: 'asg-web', count: 1 } },
     );
-    expect(result).toEqual({ planned: 1, failed: 0, actuations: [] });
+    expect(result).toEqual({ twins: 1, planned: 1, failed: 0, actuations: [] });
     const [decision] = (await store.listRecords('asg-web', 'decision')).items;
     expect(decision).toMatchObject({ action: 'recorded-only', previous: before });
     expect(decision.desired).toBeGreaterThan(before ?? 0);

@@ -27,6 +27,7 @@ import {
   TwinConflictError,
   TwinExistsError,
   TwinNotFoundError,
+  type TwinRange,
   type TwinStore,
 } from '../../core/store/twin-store.js';
 import {
@@ -102,13 +103,19 @@ export class DynamoTwinStore implements TwinStore {
     return r.Item ? TwinSchema.parse(JSON.parse(r.Item.twin)) : undefined;
   }
 
-  async listTwins(page: PageRequest = {}): Promise<Page<Twin>> {
+  async listTwins(page: PageRequest = {}, range?: TwinRange): Promise<Page<Twin>> {
     const r = await this.query(
       {
         IndexName: TABLE.listIndex,
-        KeyConditionExpression: '#p = :p',
-        ExpressionAttributeNames: { '#p': TABLE.listPartitionKey },
-        ExpressionAttributeValues: { ':p': keys.twinListPartition },
+        KeyConditionExpression: range ? '#p = :p AND #s BETWEEN :first AND :last' : '#p = :p',
+        ExpressionAttributeNames: {
+          '#p': TABLE.listPartitionKey,
+          ...(range ? { '#s': TABLE.listSortKey } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':p': keys.twinListPartition,
+          ...(range ? { ':first': checkId(range.first), ':last': checkId(range.last) } : {}),
+        },
       },
       page,
     );

@@ -8,6 +8,7 @@ import type { Twin } from '../twin/twin.js';
 import { recordFailure, recordOutcome } from './decision-records.js';
 import { decisionIdFor, decisionSlot } from './decision-slot.js';
 import type { PendingActuation, PlanBatchEvent, PlanBatchResult } from './events.js';
+import { dueTwinsOf } from './list-due.js';
 import { TransientError } from './transient-error.js';
 
 export interface LoopPorts {
@@ -27,28 +28,27 @@ export interface LoopPorts {
 }
 
 /**
- * One batch of the Distributed Map: for each twin, forecast and plan; record the forecast, and
+ * One batch of the Distributed Map: for each due twin in its range, forecast and plan; record the forecast, and
  * the decision when nothing is to be done (forecast-only mode, the kill switch on, or the target
  * already at the planned capacity); return what the actuator must change for the others. Safe to
  * retry: records are written once per id.
  */
 export async function planBatch(p: LoopPorts, event: PlanBatchEvent): Promise<PlanBatchResult> {
-  const now = Date.parse(event.BatchInput.now);
+  const now = Date.parse(event.now);
   const slot = decisionSlot(now, p.scheduleMinutes);
-  const result: PlanBatchResult = { planned: 0, failed: 0, actuations: [] };
   // read once a batch; the actuator reads it again on every call
-  const controls = await p.store.getControls();
-  await inParallel(event.Items, p.concurrency ?? 8, async ({ twinId }) => {
+  const [twins, controls] = await Promise.all([dueTwinsOf(p.store, event.twins), p.store.getControls()]);
+  const result: PlanBatchResult = { twins: twins.length, planned: 0, failed: 0, actuations: [] };
+  await inParallel(twins, p.concurrency ?? 8, async (twin) => {
     try {
-      const planned = await planTwin(p, twinId, now, slot, controls);
-      if (!planned) return;
+      const planned = await planTwin(p, twin, now, slot, controls);
       result.planned++;
-      p.onPlanned?.(twinId, planned.record);
+      p.onPlanned?.(twin.id, planned.record);
       if (planned.actuate) result.actuations.push({ request: planned.request, record: planned.record });
     } catch (e) {
       if (p.isTransient(e)) throw new TransientError(e);
       result.failed++;
-      await recordFailure(p.store, twinId, slot, e);
+      await recordFailure(p.store, twin.id, slot, e);
     }
   });
   return result;
@@ -56,13 +56,12 @@ export async function planBatch(p: LoopPorts, event: PlanBatchEvent): Promise<Pl
 
 async function planTwin(
   p: LoopPorts,
-  twinId: string,
+  twin: Twin,
   now: number,
   slot: { at: string; recordId: string },
   controls: Controls,
-): Promise<(PendingActuation & { actuate: boolean }) | undefined> {
-  const twin = await p.store.getTwin(twinId);
-  if (!twin) return undefined; // deleted since it was listed: nothing to decide
+): Promise<PendingActuation & { actuate: boolean }> {
+  const twinId = twin.id;
   const load = twin.metrics.find((m) => m.role === 'load');
   const cpu = twin.metrics.find((m) => m.role === 'utilization');
   const [loadSamples, cpuSamples, target, recentAsks] = await Promise.all([

@@ -2,6 +2,7 @@ import type { TwinStore } from '../store/twin-store.js';
 import { recordFailure } from './decision-records.js';
 import { decisionSlot } from './decision-slot.js';
 import type { RecordFailureEvent } from './events.js';
+import { dueTwinsOf } from './list-due.js';
 
 /**
  * Records a failed batch on each of its twins (Step Functions' Catch output: the error name and
@@ -13,10 +14,11 @@ export async function recordBatchFailure(
   e: RecordFailureEvent,
   scheduleMinutes: number,
 ): Promise<{ recorded: number }> {
-  const slot = decisionSlot(Date.parse(e.BatchInput.now), scheduleMinutes);
+  const slot = decisionSlot(Date.parse(e.now), scheduleMinutes);
   const message = causeMessage(e.error.Cause) ?? e.error.Error;
   const pending = new Map((e.plan?.actuations ?? []).map((a) => [a.request.twinId, a.record]));
-  for (const { twinId } of e.Items) {
+  const twins = await dueTwinsOf(store, e.twins);
+  for (const { id: twinId } of twins) {
     const decided = pending.get(twinId);
     // a decision the actuator may have carried out before failing keeps its plan (the next
     // stabilization window reads it), and says the capacity must be checked
@@ -31,7 +33,7 @@ export async function recordBatchFailure(
       : { stage: 'plan' };
     await recordFailure(store, twinId, slot, error, reason);
   }
-  return { recorded: e.Items.length };
+  return { recorded: twins.length };
 }
 
 /** A Lambda error's Cause is a JSON string holding errorMessage; other causes are plain text. */

@@ -14,6 +14,12 @@ export interface PageRequest {
   cursor?: string;
 }
 
+/** Twins whose ids lie from `first` to `last`, both included, in the store's id order. */
+export interface TwinRange {
+  first: string;
+  last: string;
+}
+
 export interface AppendResult {
   /** Samples at a time not stored before. */
   added: number;
@@ -52,7 +58,8 @@ export type Controls = z.infer<typeof ControlsSchema>;
 export interface TwinStore {
   createTwin(input: TwinInput): Promise<Twin>;
   getTwin(id: string): Promise<Twin | undefined>;
-  listTwins(page?: PageRequest): Promise<Page<Twin>>;
+  /** In id order; within `range` when one is given. Eventually consistent: a change made a moment ago may not show. */
+  listTwins(page?: PageRequest, range?: TwinRange): Promise<Page<Twin>>;
   /** Optimistic locking: throws TwinConflictError unless the stored version is `expectedVersion`. */
   updateTwin(id: string, expectedVersion: number, patch: TwinPatch): Promise<Twin>;
   /** Removes the twin and everything stored for it; safe to rerun. False if there was no twin. */

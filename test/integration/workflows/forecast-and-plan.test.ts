@@ -74,7 +74,7 @@ describeMoto('forecast-and-plan state machine, run locally with the real handler
   });
 
   test('with no twins, the run lists none and ends', async () => {
-    await expect(machine().run(at(0))).resolves.toEqual({ now: '2026-11-23T12:00:00.000Z', twins: [] });
+    await expect(machine().run(at(0))).resolves.toEqual({ now: '2026-11-23T12:00:00.000Z', batches: [] });
   });
 
   test('happy path: every twin decided and recorded; scale-mode twins scaled, forecast-only ones left alone', async () => {

@@ -29,10 +29,11 @@ describe('state machine definitions', () => {
     expect(result.isValid).toBe(true);
   });
 
-  test('forecast-and-plan fans out as a Distributed Map of batched Express children', () => {
+  test('forecast-and-plan fans out as a Distributed Map of Express children, one range of twins each', () => {
     const map = substituted('forecast-and-plan').States.PlanTwins;
     expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
-    expect(map.ItemBatcher.MaxItemsPerBatch).toBeGreaterThan(1);
+    expect(map.ItemsPath).toBe('$.batches');
+    expect(map.ItemSelector).toEqual({ 'now.$': '$.now', 'twins.$': '$$.Map.Item.Value' });
     expect(map.MaxConcurrency).toBeGreaterThan(0);
     expect(map.ToleratedFailurePercentage).toBeGreaterThan(0);
     for (const name of ['PlanBatch', 'Actuate']) {
@@ -89,23 +90,34 @@ describe('state machine definitions', () => {
 });
 
 describe('the local runner', () => {
-  const twins = Array.from({ length: 120 }, (_, i) => ({ twinId: `t${i}` }));
-  const batches: { Items: { twinId: string }[]; BatchInput: unknown }[] = [];
+  const batches = [
+    { first: 't000', last: 't049', count: 50 },
+    { first: 't050', last: 't099', count: 50 },
+    { first: 't100', last: 't119', count: 20 },
+  ];
+  const children: unknown[] = [];
   const bindings: Record<string, TaskFunction> = {
-    ListDueTwinsFunctionArn: async () => ({ now: '2026-11-23T12:00:00.000Z', twins }),
+    ListDueTwinsFunctionArn: async () => ({ now: '2026-11-23T12:00:00.000Z', batches }),
     PlanBatchFunctionArn: async (input) => {
-      batches.push(input as (typeof batches)[number]);
-      return { planned: batches.at(-1)?.Items.length, failed: 0, actuations: [] };
+      children.push(input);
+      const { twins } = input as { twins: { count: number } };
+      return { twins: twins.count, planned: twins.count, failed: 0, actuations: [] };
     },
     ActuatorFunctionArn: async () => ({}),
     RecordFailureFunctionArn: async () => ({}),
   };
 
-  test('hands each child the batch shape ItemBatcher gives in AWS: { Items, BatchInput }', async () => {
-    await new LocalStateMachine('forecast-and-plan', bindings).run({});
-    expect(batches.map((b) => b.Items.length)).toEqual([50, 50, 20]);
-    expect(batches.flatMap((b) => b.Items)).toEqual(expect.arrayContaining(twins));
-    expect(batches[0].BatchInput).toEqual({ now: '2026-11-23T12:00:00.000Z' });
+  test('hands each child its range of twins and the slot, and adds up what they did', async () => {
+    const out = await new LocalStateMachine('forecast-and-plan', bindings).run({});
+    expect(children).toEqual(batches.map((twins) => ({ now: '2026-11-23T12:00:00.000Z', twins })));
+    expect(out).toEqual({
+      now: '2026-11-23T12:00:00.000Z',
+      batches: [
+        { twins: 50, failed: 0 },
+        { twins: 50, failed: 0 },
+        { twins: 20, failed: 0 },
+      ],
+    });
   });
 
   test('refuses to run with a task left unbound, naming it', () => {
