@@ -1,6 +1,7 @@
 import { parseEvent, workflowEvent } from '../../functions/shared/parse-input.js';
 import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../layers/core/api/ports.js';
-import { OptimizeRequestSchema, ScenarioRequestSchema } from '../../layers/core/loop/twin-replay.js';
+import { OptimizeRequestSchema } from '../../layers/core/loop/optimize-run.js';
+import { ScenarioRequestSchema } from '../../layers/core/loop/twin-replay.js';
 import { optimizeTask, scenarioTask } from '../../layers/core/loop/what-if-tasks.js';
 import type { TwinStore } from '../../layers/core/store/twin-store.js';
 import { LocalStateMachine } from './local-state-machine.js';

@@ -11,20 +11,20 @@ import { WhatIfSchema } from '../simulate/what-if.js';
 import type { TwinStore } from '../store/twin-store.js';
 import { type Twin, TwinIdSchema } from '../twin/twin.js';
 
-const RecordIdSchema = z
+export const RecordIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'id: 1–100 of A–Z a–z 0–9 . _ : -')
   .optional()
   .describe('default: the execution name');
 
 /** The replay ends here and the result is stored at this time, so a rerun gives the same record. */
-const RequestedAtSchema = z.iso
+export const RequestedAtSchema = z.iso
   .datetime()
   .optional()
   .describe('the replayed days end at this time (default: when the execution started)');
 
 /** Days of the twin's own load replayed, after a week of history the policies learn from. */
-const DaysSchema = z.number().int().min(1).max(14);
+export const DaysSchema = z.number().int().min(1).max(14);
 
 /** The scenario workflow's input: a what-if replayed on the twin's recent load. */
 export const ScenarioRequestSchema = z.object({
@@ -35,21 +35,6 @@ export const ScenarioRequestSchema = z.object({
   requestedAt: RequestedAtSchema,
 });
 export type ScenarioRequest = z.infer<typeof ScenarioRequestSchema>;
-
-/** The optimize workflow's input: which policy settings would have done best on the twin's recent load. */
-export const OptimizeRequestSchema = z.object({
-  twinId: TwinIdSchema,
-  optimizationId: RecordIdSchema,
-  days: DaysSchema.default(3),
-  budgetRatio: z
-    .number()
-    .positive()
-    .max(10)
-    .default(1)
-    .describe('cost allowed, relative to the reactive target-tracking rule on the same days'),
-  requestedAt: RequestedAtSchema,
-});
-export type OptimizeRequest = z.infer<typeof OptimizeRequestSchema>;
 
 /** Days before the replayed ones that the policies learn from (the forecaster needs a week). */
 const LEARNING_DAYS = 7;
@@ -108,10 +93,12 @@ export interface PolicyOutcome {
   scores: ScalingScores;
 }
 
-const twinPolicyAt = (targetUtilization: number, quantile: number, twin: Twin): ScalingPolicy =>
+/** The planner the live twin runs (no tuning: the live planner keeps its settings), at these settings. */
+export const twinPolicyAt = (targetUtilization: number, quantile: number, twin: Twin): ScalingPolicy =>
   twinPolicy({
     targetUtilization,
     quantile,
+    headroom: twin.policy.headroom,
     stabilizationMinutes: twin.policy.stabilizationMinutes,
     maxStep: twin.policy.maxStep,
     autoTune: { enabled: false },
@@ -174,42 +161,4 @@ function bySlot(values: ArrayLike<number>, step: number, fold: (a: number, b: nu
     out.push(Math.round(acc * 10) / 10);
   }
   return out;
-}
-
-/** Settings the search tries: how hard to lean on the forecast, and how full to run the fleet. */
-export const CANDIDATE_SETTINGS = [0.5, 0.6, 0.7, 0.8].flatMap((targetUtilization) =>
-  [0.75, 0.9, 0.97].map((quantile) => ({ targetUtilization, quantile })),
-);
-
-/**
- * The candidate settings replayed on the twin's recent days beside the reactive rule; the best is
- * the one with the fewest breach minutes within the cost budget (the cheapest when none fits).
- * The genetic search over the whole policy space replaces this grid later; the workflow stays.
- */
-export function runOptimization(
-  input: Awaited<ReturnType<typeof twinDemand>>,
-  budgetRatio: number,
-  progress: (done: number, total: number) => void = () => {},
-): {
-  baseline: PolicyOutcome;
-  candidates: PolicyOutcome[];
-  best: PolicyOutcome;
-  budgetInstanceHours: number;
-} {
-  const { twin } = input;
-  const baseline: PolicyOutcome = {
-    policy: 'target-tracking',
-    scores: replay(targetTrackingPolicy({ target: twin.policy.targetUtilization }), input).scores,
-  };
-  const candidates = CANDIDATE_SETTINGS.map((settings, i) => {
-    const scores = replay(twinPolicyAt(settings.targetUtilization, settings.quantile, twin), input).scores;
-    progress(i + 1, CANDIDATE_SETTINGS.length);
-    return { policy: 'twin', settings, scores };
-  });
-  const budget = baseline.scores.instanceHours * budgetRatio;
-  const affordable = candidates.filter((c) => c.scores.instanceHours <= budget);
-  const best = affordable.length
-    ? affordable.reduce((a, b) => (b.scores.breachMinutes < a.scores.breachMinutes ? b : a))
-    : candidates.reduce((a, b) => (b.scores.instanceHours < a.scores.instanceHours ? b : a));
-  return { baseline, candidates, best, budgetInstanceHours: budget };
 }

@@ -1,12 +1,7 @@
 import type { RecordOf } from '../store/records.js';
 import type { TwinStore } from '../store/twin-store.js';
-import {
-  type OptimizeRequest,
-  runOptimization,
-  runScenario,
-  type ScenarioRequest,
-  twinDemand,
-} from './twin-replay.js';
+import { type OptimizeRequest, runOptimization } from './optimize-run.js';
+import { runScenario, type ScenarioRequest, twinDemand } from './twin-replay.js';
 
 /** What both workflows return: where the full result was stored, and its headline. */
 export interface StoredResult {

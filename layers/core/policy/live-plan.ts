@@ -77,7 +77,7 @@ export function planLive(p: LivePlanInput): LivePlan {
   const forecastPeak = peakOver(forecast, now, now + reach * MINUTE_MS, policy.quantile);
   const u = policy.targetUtilization;
   const last = perMinute[perMinute.length - 1].v;
-  const planned = instancesFor(forecastPeak, k, u);
+  const planned = instancesFor(forecastPeak * (1 + policy.headroom), k, u);
   const reactiveFloor = instancesFor(last, k, u);
   const minInstances = Math.max(p.target.min, policy.minInstances ?? 0);
   const maxInstances = Math.min(p.target.max, policy.maxInstances ?? Number.POSITIVE_INFINITY);

@@ -73,6 +73,12 @@ export const TwinPolicySettingsSchema = z.object({
     .describe('forecast quantile of demand the plan covers (before tuning)'),
   reactiveUtilization: z.number().gt(0).max(1).optional(),
   spare: z.number().int().min(0).max(100).default(0).describe('instances added to the plan (before tuning)'),
+  headroom: z
+    .number()
+    .min(0)
+    .max(2)
+    .default(0)
+    .describe('extra share of the forecast peak planned for (0.2: 120 % of it), as the live planner does'),
   stabilizationMinutes: z
     .number()
     .int()
@@ -120,7 +126,10 @@ export class Planner {
     const forecastPeak =
       q === null ? Number.NaN : outlook.peak(outlook.originFor(observed.length), t, t + reach, q);
     const spare = this.point.spare ?? 0;
-    const planned = (Number.isNaN(forecastPeak) ? reactiveFloor : instancesFor(forecastPeak, k, u)) + spare;
+    const planned =
+      (Number.isNaN(forecastPeak)
+        ? reactiveFloor
+        : instancesFor(forecastPeak * (1 + this.s.headroom), k, u)) + spare;
     let recentAsk = 0;
     for (const a of this.asks) recentAsk = Math.max(recentAsk, a);
     this.asks.push(Math.max(planned, reactiveFloor));

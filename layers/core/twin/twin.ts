@@ -49,6 +49,8 @@ export const TwinPolicyConfigSchema = z
     maxStep: z.number().int().positive().default(10),
     /** Forecast quantile of peak demand the plan provisions for. */
     quantile: z.number().min(0.5).max(0.995).default(0.9),
+    /** Extra share of the forecast peak provisioned for (0.2: plan for 120 % of it). */
+    headroom: z.number().min(0).max(2).default(0),
     /** Scale in only after every decision in this window asked for less. */
     stabilizationMinutes: z.number().int().min(0).max(1440).default(15),
     /** Minutes from launch until a new instance serves (EC2 boot, ECS task start and health checks). */

@@ -1,5 +1,5 @@
 import { DynamoTwinStore } from '../../../layers/aws/dynamo/dynamo-twin-store.js';
-import { CANDIDATE_SETTINGS } from '../../../layers/core/loop/twin-replay.js';
+import { CANDIDATE_SETTINGS } from '../../../layers/core/loop/optimize-run.js';
 import { requestCountTwin } from '../../../local/fixtures/twins.js';
 import { LocalStateMachine, lambdaTask } from '../../../local/workflows/local-state-machine.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';

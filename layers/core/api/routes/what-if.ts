@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { OptimizeRequestSchema, ScenarioRequestSchema } from '../../loop/twin-replay.js';
+import { OptimizeRequestSchema } from '../../loop/optimize-run.js';
+import { ScenarioRequestSchema } from '../../loop/twin-replay.js';
 import type { TwinStore } from '../../store/twin-store.js';
 import { TwinIdSchema } from '../../twin/twin.js';
 import { conflict, notFound } from '../http.js';
