@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { OptimizeRequestSchema } from '../../layers/core/loop/optimize-run.js';
-import { optimizeTask } from '../../layers/core/loop/what-if-tasks.js';
+import { optimizeTask } from '../../layers/core/loop/optimize-task.js';
 import { parseEvent, workflowEvent } from '../shared/parse-input.js';
 import { storeFromEnv } from '../shared/wiring.js';
 

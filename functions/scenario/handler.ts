@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { scenarioTask } from '../../layers/core/loop/scenario-task.js';
 import { ScenarioRequestSchema } from '../../layers/core/loop/twin-replay.js';
-import { scenarioTask } from '../../layers/core/loop/what-if-tasks.js';
 import { parseEvent, workflowEvent } from '../shared/parse-input.js';
 import { storeFromEnv } from '../shared/wiring.js';
 

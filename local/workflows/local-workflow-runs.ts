@@ -1,8 +1,9 @@
 import { parseEvent, workflowEvent } from '../../functions/shared/parse-input.js';
 import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../layers/core/api/ports.js';
 import { OptimizeRequestSchema } from '../../layers/core/loop/optimize-run.js';
+import { optimizeTask } from '../../layers/core/loop/optimize-task.js';
+import { scenarioTask } from '../../layers/core/loop/scenario-task.js';
 import { ScenarioRequestSchema } from '../../layers/core/loop/twin-replay.js';
-import { optimizeTask, scenarioTask } from '../../layers/core/loop/what-if-tasks.js';
 import type { TwinStore } from '../../layers/core/store/twin-store.js';
 import { LocalStateMachine } from './local-state-machine.js';
 
