@@ -23,6 +23,10 @@ export const TwinscaleConfigSchema = z.object({
     .describe(
       'how often the collector reads utilization (CPU): it teaches the capacity model, and every read is billed',
     ),
+  weeklyOptimization: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+    .default(true)
+    .describe('search every twin’s policy each Sunday at 03:00 UTC (true or false; -c gives a string)'),
   retentionDays: z.coerce.number().int().min(30).max(3650).default(35).describe('samples and records kept'),
   logRetentionDays: z.coerce
     .number()

@@ -19,6 +19,7 @@ export interface TwinSchedulesProps {
   config: TwinscaleConfig;
   collector: IFunction;
   forecastAndPlan: IStateMachine;
+  optimize: IStateMachine;
   /** Where an invocation the scheduler could not deliver goes. */
   deadLetters: IQueue;
   /** The dead-letter queue's key: the scheduler must encrypt what it puts there. */
@@ -26,8 +27,9 @@ export interface TwinSchedulesProps {
 }
 
 /**
- * EventBridge Scheduler: the collector and forecast-and-plan on their cadences. Both get the
- * scheduled time as `now`, so a retried delivery works on the same window and decision slot.
+ * EventBridge Scheduler: the collector and forecast-and-plan on their cadences, and the weekly
+ * policy search. All get the scheduled time as `now`, so a retried delivery works on the same
+ * window and decision slot (and the weekly run's records keep one id per run).
  */
 export class TwinSchedules extends Construct {
   constructor(scope: Construct, id: string, p: TwinSchedulesProps) {
@@ -53,6 +55,13 @@ export class TwinSchedules extends Construct {
       schedule: everyMinutes(p.config.planScheduleMinutes, 1),
       target: new StepFunctionsStartExecution(p.forecastAndPlan, delivery),
     });
+    if (p.config.weeklyOptimization)
+      new Schedule(this, 'Optimize', {
+        description: 'Twinscale: search every twin’s policy on its recent weeks',
+        schedule: ScheduleExpression.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),
+        // a late delivery still searches the same days; an hour's grace covers a throttled hour
+        target: new StepFunctionsStartExecution(p.optimize, { ...delivery, maxEventAge: Duration.hours(1) }),
+      });
   }
 }
 

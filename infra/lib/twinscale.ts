@@ -67,6 +67,7 @@ export class Twinscale extends Construct {
       config: this.config,
       collector: fn.collector,
       forecastAndPlan: this.workflows.machines['forecast-and-plan'],
+      optimize: this.workflows.machines.optimize,
       deadLetters,
       key: this.data.key,
     });

@@ -63,13 +63,15 @@ export class TwinWorkflows extends Construct {
       scenario: make('scenario'),
       optimize: make('optimize'),
     };
-    this.allowDistributedMap(this.machines['forecast-and-plan']);
+    this.allowDistributedMap('forecast-and-plan');
+    this.allowDistributedMap('optimize');
   }
 
   /** A Distributed Map starts its children as executions of its own state machine. */
-  private allowDistributedMap(machine: StateMachine): void {
+  private allowDistributedMap(workflow: WorkflowName): void {
+    const machine = this.machines[workflow];
     const stack = Stack.of(this);
-    const name = `${stack.stackName}-forecast-and-plan`;
+    const name = `${stack.stackName}-${workflow}`;
     machine.addToRolePolicy(
       new PolicyStatement({
         actions: ['states:StartExecution'],

@@ -138,6 +138,9 @@ export async function startRuntime(
         });
         clock += MINUTE_MS;
       }
+      const weekly = weeklySearchBetween(clock - SCHEDULE_MINUTES * MINUTE_MS, clock);
+      // as the weekly schedule starts it in AWS: every twin, in the background
+      if (weekly) await workflows.start('optimize', `scheduled-${weekly}`, { now: weekly });
       await collectOnce({ store, source, now: () => clock, settings: { firstRunHours: HISTORY_DAYS * 24 } });
       const out = (await planner.run({ now: new Date(clock).toISOString() })) as {
         batches: { twins: number; failed: number }[];
@@ -189,6 +192,15 @@ export async function startRuntime(
   }
 }
 export type Runtime = Awaited<ReturnType<typeof startRuntime>>;
+
+/** The weekly policy search's time (Sunday 03:00 UTC, as the deployment's schedule) in (from, to], if any. */
+export function weeklySearchBetween(from: number, to: number): string | undefined {
+  const WEEK_MS = 7 * DAY_MS;
+  // 1970-01-04 was a Sunday
+  const first = Date.UTC(1970, 0, 4, 3);
+  const at = first + Math.floor((to - first) / WEEK_MS) * WEEK_MS;
+  return at > from && at <= to ? new Date(at).toISOString() : undefined;
+}
 
 /** Creates the table on a fresh home; true if it did. */
 async function ensureTable(client: import('@aws-sdk/client-dynamodb').DynamoDBClient): Promise<boolean> {

@@ -1,5 +1,8 @@
 import { parseEvent, workflowEvent } from '../../functions/shared/parse-input.js';
 import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../layers/core/api/ports.js';
+import { ListDueEventSchema, scheduledTime } from '../../layers/core/loop/events.js';
+import { listDueTwins } from '../../layers/core/loop/list-due.js';
+import { OptimizeBatchEventSchema, optimizeBatch } from '../../layers/core/loop/optimize-batch.js';
 import { OptimizeRequestSchema } from '../../layers/core/loop/optimize-run.js';
 import { optimizeTask } from '../../layers/core/loop/optimize-task.js';
 import { scenarioTask } from '../../layers/core/loop/scenario-task.js';
@@ -7,6 +10,8 @@ import { ScenarioRequestSchema } from '../../layers/core/loop/twin-replay.js';
 import type { TwinStore } from '../../layers/core/store/twin-store.js';
 import { LocalStateMachine } from './local-state-machine.js';
 
+/** The local runtime's planning cadence: the scheduled optimization's time is a decision slot. */
+const SCHEDULE_MINUTES = 5;
 const ScenarioEvent = workflowEvent(ScenarioRequestSchema);
 const OptimizeEvent = workflowEvent(OptimizeRequestSchema);
 
@@ -36,7 +41,15 @@ export class LocalWorkflowRuns implements WorkflowRuns {
         },
       }),
       optimize: new LocalStateMachine('optimize', {
+        ListDueTwinsFunctionArn: async (event) =>
+          listDueTwins(
+            store,
+            scheduledTime(parseEvent(ListDueEventSchema, event ?? {})) ?? this.now(),
+            SCHEDULE_MINUTES,
+          ),
         OptimizeFunctionArn: async (event) => {
+          if (event && typeof event === 'object' && 'batch' in event)
+            return optimizeBatch(store, parseEvent(OptimizeBatchEventSchema, event));
           const e = parseEvent(OptimizeEvent, event);
           return optimizeTask(store, e.request, execution(e));
         },

@@ -116,6 +116,7 @@ describe('Twinscale CDK construct', () => {
     expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual([
       'cron(0/5 * * * ? *)',
       'cron(1/5 * * * ? *)',
+      'cron(0 3 ? * SUN *)',
     ]);
     for (const s of schedules) {
       expect(JSON.parse(s.Properties.Target.Input)).toEqual({ now: '<aws.scheduler.scheduled-time>' });
@@ -124,6 +125,19 @@ describe('Twinscale CDK construct', () => {
     const slower = Template.fromStack(build({ planScheduleMinutes: 15, collectScheduleMinutes: 1 }).stack);
     slower.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(1/15 * * * ? *)' });
     slower.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0/1 * * * ? *)' });
+  });
+
+  test('the weekly policy search starts the optimize workflow on every twin, unless turned off', () => {
+    const weekly = Object.values(template.findResources('AWS::Scheduler::Schedule')).find(
+      (s) =>
+        (s as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression ===
+        'cron(0 3 ? * SUN *)',
+    ) as { Properties: { Target: { Arn: unknown; Input: string } } };
+    expect(JSON.stringify(weekly.Properties.Target.Arn)).toMatch(/Workflowsoptimize/);
+    // no twinId: the workflow lists every twin and maps over them
+    expect(JSON.parse(weekly.Properties.Target.Input)).toEqual({ now: '<aws.scheduler.scheduled-time>' });
+    const off = Template.fromStack(build({ weeklyOptimization: false }).stack);
+    off.resourceCountIs('AWS::Scheduler::Schedule', 2);
   });
 
   test('alarms on errors, throttles, failed executions and failed actuations, to an encrypted topic', () => {
