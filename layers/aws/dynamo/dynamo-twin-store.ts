@@ -14,7 +14,12 @@ import { decodeSamples, encodeSamples } from '../../core/series/codec.js';
 import { DAY_MS } from '../../core/series/grid.js';
 import { dayOf, mergeSamples, splitByDay } from '../../core/series/merge.js';
 import type { Sample } from '../../core/series/read-trace.js';
-import { RECORD_SCHEMAS, type RecordKind, type RecordOf } from '../../core/store/records.js';
+import {
+  KEPT_RECORD_KINDS,
+  RECORD_SCHEMAS,
+  type RecordKind,
+  type RecordOf,
+} from '../../core/store/records.js';
 import {
   type AppendResult,
   type CollectionStatus,
@@ -292,7 +297,7 @@ export class DynamoTwinStore implements TwinStore {
             pk: keys.twin(twinId).pk,
             sk: keys.record(kind, r.at, r.id),
             doc,
-            [TABLE.ttlAttribute]: this.expiry(Date.parse(r.at)),
+            ...(KEPT_RECORD_KINDS.has(kind) ? {} : { [TABLE.ttlAttribute]: this.expiry(Date.parse(r.at)) }),
           },
           // a retried write of the same record stores it once
           ConditionExpression: 'attribute_not_exists(pk)',

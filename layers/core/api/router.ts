@@ -12,6 +12,7 @@ import type { Route } from './route.js';
 import { controlRoutes } from './routes/controls.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { insightRoutes } from './routes/insights.js';
+import { shadowRoutes } from './routes/shadows.js';
 import { twinRoutes } from './routes/twins.js';
 import { whatIfRoutes } from './routes/what-if.js';
 
@@ -19,6 +20,7 @@ import { whatIfRoutes } from './routes/what-if.js';
 export const ROUTES: readonly Route[] = [
   ...twinRoutes,
   ...decisionRoutes,
+  ...shadowRoutes,
   ...whatIfRoutes,
   ...insightRoutes,
   ...controlRoutes,

@@ -1,10 +1,17 @@
-import { outcomeWithoutActing } from '../act/actuate.js';
-import type { ScalingTarget } from '../act/scaling-target.js';
+import { type ActuationResult, outcomeWithoutActing } from '../act/actuate.js';
+import type { ScalingTarget, TargetState } from '../act/scaling-target.js';
 import { inParallel } from '../in-parallel.js';
-import { CPU_FRESH_MS, HISTORY_DAYS, planLive } from '../policy/live-plan.js';
+import {
+  CPU_FRESH_MS,
+  HISTORY_DAYS,
+  type LiveOutlook,
+  liveOutlook,
+  planWithPolicy,
+} from '../policy/live-plan.js';
 import { DAY_MS, MINUTE_MS } from '../series/grid.js';
+import type { RecordOf } from '../store/records.js';
 import type { Controls, TwinStore } from '../store/twin-store.js';
-import type { Twin } from '../twin/twin.js';
+import { shadowPolicyOf, type Twin } from '../twin/twin.js';
 import { recordFailure, recordOutcome } from './decision-records.js';
 import { decisionIdFor, decisionSlot } from './decision-slot.js';
 import type { PendingActuation, PlanBatchEvent, PlanBatchResult } from './events.js';
@@ -64,49 +71,168 @@ async function planTwin(
   const twinId = twin.id;
   const load = twin.metrics.find((m) => m.role === 'load');
   const cpu = twin.metrics.find((m) => m.role === 'utilization');
-  const [loadSamples, cpuSamples, target, recentAsks] = await Promise.all([
+  const [loadSamples, cpuSamples, target, recentAsks, shadowHistory] = await Promise.all([
     load ? p.store.readSamples(twinId, load.key, now - HISTORY_DAYS * DAY_MS, now + 1) : [],
     cpu ? p.store.readSamples(twinId, cpu.key, now - CPU_FRESH_MS, now + 1) : undefined,
     p.target.describe(twin.target),
     askedSince(p.store, twinId, now - twin.policy.stabilizationMinutes * MINUTE_MS),
+    // a twin without candidates reads nothing more
+    twin.shadows.length ? shadowDecisionsSince(p.store, twin, now, p.scheduleMinutes) : [],
   ]);
-  const plan = planLive({
+  // the forecast once, for the live policy and every candidate
+  const outlook = liveOutlook({
     twin,
     load: loadSamples,
     utilization: cpuSamples,
     target,
+    now,
+    scheduleMinutes: p.scheduleMinutes,
+  });
+  const decision = planWithPolicy(outlook, {
+    twin,
+    policy: twin.policy,
+    target,
+    previous: target.capacity,
     recentAsks,
     now,
     scheduleMinutes: p.scheduleMinutes,
   });
+  const forecast = outlook.forecast;
   await p.store.putRecord(twinId, 'forecast', {
     id: `forecast-${slot.at}`,
     at: slot.at,
     metric: load?.key ?? '',
-    model: plan.forecast.model,
-    points: plan.forecast.p50.map((p50, h) => ({
-      t: plan.forecast.t0 + h * plan.forecast.stepMs,
-      p10: fourDigits(plan.forecast.p10[h]),
+    model: forecast.model,
+    points: forecast.p50.map((p50, h) => ({
+      t: forecast.t0 + h * forecast.stepMs,
+      p10: fourDigits(forecast.p10[h]),
       p50: fourDigits(p50),
-      p90: fourDigits(plan.forecast.p90[h]),
+      p90: fourDigits(forecast.p90[h]),
     })),
   });
   const record = {
     id: slot.recordId,
     at: slot.at,
-    desired: plan.decision.desired,
+    desired: decision.desired,
     previous: target.capacity,
-    reason: { ...plan.decision.reason, capacityPerInstance: plan.capacityPerInstance },
+    reason: { ...decision.reason, capacityPerInstance: outlook.capacityPerInstance },
   };
-  const request = actuationRequest(twin, slot.recordId, plan.decision.desired);
+  const request = actuationRequest(twin, slot.recordId, decision.desired);
+  let known: ActuationResult | undefined;
   if (twin.policy.mode === 'forecast-only') {
     await p.store.putRecord(twinId, 'decision', { ...record, action: 'recorded-only' });
-    return { request, record, actuate: false };
+  } else {
+    known = outcomeWithoutActing(request, target, controls);
+    if (known) await recordOutcome(p.store, twinId, record, known);
   }
-  const known = outcomeWithoutActing(request, target, controls);
-  if (known) await recordOutcome(p.store, twinId, record, known);
-  return { request, record, actuate: !known };
+  // after the live decision is settled, so that nothing a candidate does can change it
+  await planShadows(p, twin, outlook, target, shadowHistory, now, slot);
+  const actuate = twin.policy.mode !== 'forecast-only' && !known;
+  return { request, record, actuate };
 }
+
+type ShadowDecision = RecordOf<'shadow-decision'>;
+
+/**
+ * Plans each candidate on the live decision's outlook (same samples, same forecast, same target
+ * state) and records what it would have decided; nothing here is ever actuated. A candidate's
+ * guardrails step from its own history, not the live one's: its stabilization window holds its
+ * own earlier asks, and its max step counts from its own last decision, since the fleet never
+ * followed it (the target's capacity only when it has no decision in the last two slots: a new
+ * candidate starts from the fleet as it is, where it would start if promoted now). A candidate
+ * that cannot be planned (its bounds leave nothing allowed) is recorded with why, and the live
+ * decision is untouched. Cost: one record write per candidate per cycle, and one query of the
+ * candidates' recent records per twin that has any.
+ */
+async function planShadows(
+  p: LoopPorts,
+  twin: Twin,
+  outlook: LiveOutlook,
+  target: TargetState,
+  history: readonly ShadowDecision[],
+  now: number,
+  slot: { at: string; recordId: string },
+): Promise<void> {
+  for (const shadow of twin.shadows) {
+    const policy = shadowPolicyOf(twin.policy, shadow);
+    // its own earlier records: this candidate's, not those of an earlier one of the same id
+    const own = history.filter(
+      (r) => r.shadowId === shadow.id && r.shadowAddedAt === shadow.addedAt && r.at < slot.at,
+    );
+    const lastDecided = own.find(
+      (r) => r.desired !== undefined && Date.parse(r.at) >= now - 2 * p.scheduleMinutes * MINUTE_MS,
+    );
+    const previous = lastDecided?.desired ?? target.capacity;
+    const since = now - policy.stabilizationMinutes * MINUTE_MS;
+    const recentAsks = own.filter((r) => Date.parse(r.at) >= since).map(askOf);
+    const base = {
+      id: `${slot.recordId}.${shadow.id}`,
+      at: slot.at,
+      shadowId: shadow.id,
+      shadowAddedAt: shadow.addedAt,
+      previous,
+    };
+    let record: ShadowDecision;
+    try {
+      const decision = planWithPolicy(outlook, {
+        twin,
+        policy,
+        target,
+        previous,
+        recentAsks,
+        now,
+        scheduleMinutes: p.scheduleMinutes,
+      });
+      record = { ...base, desired: decision.desired, reason: { ...decision.reason } };
+    } catch (e) {
+      const err = e as { name?: string; message?: string };
+      record = {
+        ...base,
+        reason: { error: err?.name ?? 'Error' },
+        result: (err?.message ?? String(e)).slice(0, 1000),
+      };
+    }
+    try {
+      await p.store.putRecord(twin.id, 'shadow-decision', record);
+    } catch (e) {
+      // a retried batch is safe (records are written once); any other failure costs the
+      // candidate this slot in its comparison, never the live decision
+      if (p.isTransient(e)) throw e;
+    }
+  }
+}
+
+/** The candidates' records since the longest of their stabilization windows and the last two slots, newest first. */
+async function shadowDecisionsSince(
+  store: TwinStore,
+  twin: Twin,
+  now: number,
+  scheduleMinutes: number,
+): Promise<ShadowDecision[]> {
+  const windowMinutes = Math.max(
+    2 * scheduleMinutes,
+    ...twin.shadows.map((s) => shadowPolicyOf(twin.policy, s).stabilizationMinutes),
+  );
+  const since = now - windowMinutes * MINUTE_MS;
+  const limit = Math.min(100, twin.shadows.length * (Math.ceil(windowMinutes / scheduleMinutes) + 1));
+  const out: ShadowDecision[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listRecords(twin.id, 'shadow-decision', { limit, cursor });
+    for (const r of page.items) {
+      if (Date.parse(r.at) < since) return out;
+      out.push(r);
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+/** What a decision asked for: its plan or its reactive floor, whichever is larger. */
+const askOf = (d: { reason: Record<string, unknown> }): number => {
+  const r = d.reason as { planned?: number; reactiveFloor?: number };
+  return Math.max(r.planned ?? 0, r.reactiveFloor ?? 0);
+};
 
 const actuationRequest = (twin: Twin, recordId: string, desired: number): PendingActuation['request'] => ({
   twinId: twin.id,
@@ -126,8 +252,7 @@ async function askedSince(store: TwinStore, twinId: string, since: number): Prom
     const page = await store.listRecords(twinId, 'decision', { limit: 10, cursor });
     for (const d of page.items) {
       if (Date.parse(d.at) < since) return asks;
-      const r = d.reason as { planned?: number; reactiveFloor?: number };
-      asks.push(Math.max(r.planned ?? 0, r.reactiveFloor ?? 0));
+      asks.push(askOf(d));
     }
     cursor = page.cursor;
   } while (cursor);

@@ -4,7 +4,7 @@ import { DAY_MS, MINUTE_MS } from '../series/grid.js';
 import type { Sample } from '../series/read-trace.js';
 import { instancesFor } from '../simulate/physics.js';
 import { median } from '../stats.js';
-import type { MetricQuery, Twin } from '../twin/twin.js';
+import type { MetricQuery, Twin, TwinPolicyConfig } from '../twin/twin.js';
 import { quantileFromBand } from './demand-outlook.js';
 import { applyGuardrails } from './guardrails.js';
 import type { Decision } from './types.js';
@@ -53,14 +53,54 @@ export class PlanInputError extends Error {
 }
 
 /**
+ * What every policy of a twin plans from in a cycle, computed once however many policies are
+ * planned (the live one and its shadow candidates): the forecast, the capacity per instance and
+ * the last observed demand.
+ */
+export interface LiveOutlook {
+  forecast: LiveForecast;
+  capacityPerInstance: number;
+  /** Demand per minute in the latest sample before now: the reactive floor's input. */
+  lastObservedDemand: number;
+}
+
+/** One policy's turn on the outlook: its settings, and the state its guardrails start from. */
+export interface PolicyPlanInput {
+  twin: Pick<Twin, 'target'>;
+  policy: TwinPolicyConfig;
+  /** The target's bounds (and, for the live policy, its capacity). */
+  target: TargetState;
+  /** The capacity the max step and stabilization step from: the target's for the live policy. */
+  previous: number;
+  /** What this policy's earlier decisions inside its stabilization window asked for. */
+  recentAsks: readonly number[];
+  now: number;
+  scheduleMinutes: number;
+}
+
+/**
  * One decision for a live twin, as the benchmark's planner makes it each minute: the capacity
  * that the forecast quantile of peak demand needs over the minutes this decision governs (from
  * now until instances launched at the next decision serve), at the policy's target utilization;
  * then the guardrails against the target's current capacity and bounds.
  */
 export function planLive(p: LivePlanInput): LivePlan {
+  const outlook = liveOutlook(p);
+  const decision = planWithPolicy(outlook, {
+    twin: p.twin,
+    policy: p.twin.policy,
+    target: p.target,
+    previous: p.target.capacity,
+    recentAsks: p.recentAsks,
+    now: p.now,
+    scheduleMinutes: p.scheduleMinutes,
+  });
+  return { decision, forecast: outlook.forecast, capacityPerInstance: outlook.capacityPerInstance };
+}
+
+/** The forecast and capacity per instance of a twin now: the part of planning no policy setting changes. */
+export function liveOutlook(p: Omit<LivePlanInput, 'recentAsks'>): LiveOutlook {
   const { twin, now } = p;
-  const policy = twin.policy;
   const loadQuery = twin.metrics.find((m) => m.role === 'load');
   if (!loadQuery) {
     throw new PlanInputError(`twin "${twin.id}" has no metric with role "load": add the metric to forecast`);
@@ -71,43 +111,50 @@ export function planLive(p: LivePlanInput): LivePlan {
       `twin "${twin.id}" has no samples of "${loadQuery.key}" yet: the collector must run first`,
     );
   }
+  // capacity first: a twin without it stops before the forecast is paid for
   const k = capacityPerInstance(p, perMinute);
-  const forecast = forecastPeaks(perMinute, now);
+  return {
+    forecast: forecastPeaks(perMinute, now),
+    capacityPerInstance: k,
+    lastObservedDemand: perMinute[perMinute.length - 1].v,
+  };
+}
+
+/** One policy's decision on the outlook: its plan, then its guardrails. */
+export function planWithPolicy(o: LiveOutlook, p: PolicyPlanInput): Decision {
+  const { policy, now } = p;
+  const k = o.capacityPerInstance;
   const reach = p.scheduleMinutes + policy.warmupMinutes;
-  const forecastPeak = peakOver(forecast, now, now + reach * MINUTE_MS, policy.quantile);
+  const forecastPeak = peakOver(o.forecast, now, now + reach * MINUTE_MS, policy.quantile);
   const u = policy.targetUtilization;
-  const last = perMinute[perMinute.length - 1].v;
+  const last = o.lastObservedDemand;
   const planned = instancesFor(forecastPeak * (1 + policy.headroom), k, u);
   const reactiveFloor = instancesFor(last, k, u);
   const minInstances = Math.max(p.target.min, policy.minInstances ?? 0);
   const maxInstances = Math.min(p.target.max, policy.maxInstances ?? Number.POSITIVE_INFINITY);
-  if (minInstances > maxInstances) throw new BoundsConflictError(twin.target, minInstances, maxInstances);
+  if (minInstances > maxInstances) throw new BoundsConflictError(p.twin.target, minInstances, maxInstances);
   const { desired, boundBy } = applyGuardrails({
     planned,
     reactiveFloor,
     recentAsk: Math.max(0, ...p.recentAsks),
-    previous: p.target.capacity,
+    previous: p.previous,
     maxStep: policy.maxStep,
     minInstances,
     maxInstances,
   });
   return {
-    decision: {
-      desired,
-      reason: {
-        boundBy,
-        planned,
-        forecastPeak,
-        quantile: policy.quantile,
-        targetUtilization: u,
-        window: [0, reach],
-        reactiveFloor,
-        lastObservedDemand: last,
-        model: forecast.model,
-      },
+    desired,
+    reason: {
+      boundBy,
+      planned,
+      forecastPeak,
+      quantile: policy.quantile,
+      targetUtilization: u,
+      window: [0, reach],
+      reactiveFloor,
+      lastObservedDemand: last,
+      model: o.forecast.model,
     },
-    forecast,
-    capacityPerInstance: k,
   };
 }
 
@@ -123,7 +170,7 @@ function perMinuteDemand(samples: readonly Sample[], q: MetricQuery): Sample[] {
  * (collected less often than load, so up to a couple of hours old): load per instance over the
  * CPU it caused, the fleet running now standing in for that half hour's.
  */
-function capacityPerInstance(p: LivePlanInput, load: Sample[]): number {
+function capacityPerInstance(p: Omit<LivePlanInput, 'recentAsks'>, load: Sample[]): number {
   if (p.twin.capacityModel) return p.twin.capacityModel.capacityPerInstance;
   const recentCpu = (p.utilization ?? []).filter((s) => s.t >= p.now - CPU_FRESH_MS && s.t < p.now);
   const last = recentCpu.at(-1)?.t ?? Number.NEGATIVE_INFINITY;

@@ -71,6 +71,33 @@ export const ApprovalAnswerRecordSchema = RecordBase.extend({
   comment: z.string().max(1000).optional(),
 });
 
+/**
+ * What a candidate policy would have decided in a slot, planned on the live decision's data and
+ * never actuated. Its id is `<decision record id>.<shadow id>`: one per candidate and slot.
+ */
+export const ShadowDecisionRecordSchema = RecordBase.extend({
+  shadowId: z.string(),
+  /** The candidate's `addedAt`: tells its records from those of an earlier candidate of the same id. */
+  shadowAddedAt: z.string().optional(),
+  /** Absent when the candidate could not be planned; `result` says why. */
+  desired: z.number().int().min(0).optional(),
+  /** The capacity its guardrails stepped from: its own previous decision (see plan-batch.ts). */
+  previous: z.number().int().min(0).optional(),
+  reason: z.record(z.string(), z.unknown()),
+  result: z.string().optional(),
+});
+
+/** A candidate made the live policy: who, why, the policy before and after, and how the two compared then. */
+export const PromotionRecordSchema = RecordBase.extend({
+  shadowId: z.string(),
+  by: z.string(),
+  reason: z.string(),
+  previousPolicy: z.record(z.string(), z.unknown()),
+  policy: z.record(z.string(), z.unknown()),
+  /** The candidate's would-be outcome beside the live one's over the day before (shadow-outcome.ts). */
+  comparison: z.record(z.string(), z.unknown()),
+});
+
 export const RECORD_SCHEMAS = {
   forecast: ForecastRecordSchema,
   decision: DecisionRecordSchema,
@@ -80,6 +107,11 @@ export const RECORD_SCHEMAS = {
   drift: DriftRecordSchema,
   approval: ApprovalRecordSchema,
   'approval-answer': ApprovalAnswerRecordSchema,
+  'shadow-decision': ShadowDecisionRecordSchema,
+  promotion: PromotionRecordSchema,
 } as const;
 export type RecordKind = keyof typeof RECORD_SCHEMAS;
 export type RecordOf<K extends RecordKind> = z.infer<(typeof RECORD_SCHEMAS)[K]>;
+
+/** Kinds kept past the retention period: a promotion is the audit trail of a policy change. */
+export const KEPT_RECORD_KINDS: ReadonlySet<RecordKind> = new Set<RecordKind>(['promotion']);

@@ -65,6 +65,69 @@ export const TwinPolicyConfigSchema = z
   );
 export type TwinPolicyConfig = z.infer<typeof TwinPolicyConfigSchema>;
 
+/** The policy settings that decide capacity: what a candidate may set differently from the live policy. */
+const planning = TwinPolicyConfigSchema.shape;
+
+/**
+ * A candidate's settings: a partial policy, merged over the live one each time it is planned (a
+ * setting it leaves out follows the live policy, even as that changes). `mode` is the live
+ * policy's, and the warm-up is the service's own, so neither is here.
+ */
+export const ShadowPolicySchema = z
+  .object({
+    targetUtilization: planning.targetUtilization.unwrap().optional(),
+    quantile: planning.quantile.unwrap().optional(),
+    headroom: planning.headroom.unwrap().optional(),
+    stabilizationMinutes: planning.stabilizationMinutes.unwrap().optional(),
+    maxStep: planning.maxStep.unwrap().optional(),
+    minInstances: planning.minInstances,
+    maxInstances: planning.maxInstances,
+  })
+  .strict()
+  .refine(
+    (p) => p.minInstances === undefined || p.maxInstances === undefined || p.minInstances <= p.maxInstances,
+    { message: 'minInstances must not exceed maxInstances', path: ['minInstances'] },
+  );
+export type ShadowPolicy = z.infer<typeof ShadowPolicySchema>;
+
+/**
+ * A candidate's id: short, so that `<decision record id>.<shadow id>` stays a valid record id;
+ * not `compare`, which is the comparison's path segment beside `/shadows/{shadowId}`.
+ */
+export const ShadowIdSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,47}$/,
+    'shadow id: 1–48 characters, lowercase letters, digits and dashes, starting with a letter or digit',
+  )
+  .refine((id) => id !== 'compare', 'shadow id: "compare" is reserved (GET /twins/{id}/shadows/compare)');
+
+/** A twin carries at most this many candidates: each costs a record write every planning cycle. */
+export const MAX_SHADOWS = 5;
+
+/** A candidate policy planned in shadow beside the live one: recorded every cycle, never actuated. */
+export const ShadowSchema = z.object({
+  id: ShadowIdSchema,
+  policy: ShadowPolicySchema,
+  note: z.string().max(500).optional(),
+  addedAt: z.iso.datetime(),
+  addedBy: z.string().min(1).max(200).optional(),
+});
+export type Shadow = z.infer<typeof ShadowSchema>;
+
+const ShadowsSchema = z
+  .array(ShadowSchema)
+  .max(MAX_SHADOWS)
+  .refine((list) => new Set(list.map((s) => s.id)).size === list.length, {
+    message: 'shadows: each id must be unique within the twin',
+  });
+
+/** The policy a candidate plans with: its settings over the live policy's. */
+export const shadowPolicyOf = (live: TwinPolicyConfig, shadow: Pick<Shadow, 'policy'>): TwinPolicyConfig => ({
+  ...live,
+  ...Object.fromEntries(Object.entries(shadow.policy).filter(([, v]) => v !== undefined)),
+});
+
 export const CapacityModelRecordSchema = z.object({
   capacityPerInstance: z.number().positive(),
   low: z.number().nonnegative(),
@@ -86,6 +149,8 @@ export const TwinInputSchema = z
     /** How the twin came to be: registered by hand, or found by tag discovery. */
     source: z.enum(['registered', 'discovered']).default('registered'),
     dependsOn: DependsOnSchema.default([]),
+    /** Candidate policies planned in shadow (usually added later with POST /twins/{id}/shadows). */
+    shadows: ShadowsSchema.default([]),
   })
   .refine((t) => new Set(t.metrics.map((m) => m.key)).size === t.metrics.length, {
     message: 'metrics: each key must be unique within the twin',
@@ -103,6 +168,8 @@ export const TwinSchema = z.object({
   source: z.enum(['registered', 'discovered']),
   // twins stored before dependencies existed have none
   dependsOn: DependsOnSchema.default([]),
+  // twins stored before shadow evaluation have no candidates
+  shadows: ShadowsSchema.default([]),
   version: z.number().int().positive(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -116,6 +183,7 @@ export const TwinPatchSchema = z
     policy: TwinPolicyConfigSchema,
     capacityModel: CapacityModelRecordSchema,
     dependsOn: DependsOnSchema,
+    shadows: ShadowsSchema,
   })
   .partial()
   .strict();
