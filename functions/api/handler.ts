@@ -40,6 +40,8 @@ export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGat
     query: event.queryStringParameters ?? {},
     body:
       event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
+    // API Gateway passes headers as the client spelt them
+    contentType: Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1],
   });
   return { statusCode: answer.status, headers: answer.headers, body: answer.body };
 }).use(injectLambdaContext(log));

@@ -2,12 +2,14 @@ import { Command, Option } from 'commander';
 import { MINUTE_MS } from '../../layers/core/series/grid.js';
 import { DEFAULT_PHYSICS } from '../../layers/core/simulate/physics.js';
 import { replay, type ScalingScores } from '../../layers/core/simulate/replay.js';
+import { breachBudget, type Slo } from '../../layers/core/simulate/resilience.js';
 import { transformDemand, type WhatIf } from '../../layers/core/simulate/what-if.js';
 import type { Progress } from '../bench/progress.js';
 import { protocolFleet, SCALING_POLICIES, withProgress } from '../bench/scaling-track.js';
 import { isoTime, type LoadedTrace, TraceSetError } from '../bench/trace-set.js';
 import { EXIT } from './errors.js';
 import { type CliIo, printResult } from './io.js';
+import { buildScenario, hasScenario, SCENARIO_HELP, type ScenarioSpec, scenarioOptions } from './scenario.js';
 import { readTraceFile } from './trace-file.js';
 
 export const POLICY_CHOICES = [...Object.keys(SCALING_POLICIES), 'all'];
@@ -80,16 +82,46 @@ export interface ReplayReport {
   trace: string;
   window: ReplayWindow;
   capacityPerInstance: number;
-  runs: ({ policy: string } & ScalingScores)[];
+  /** With a scenario: what changed, and the SLO the runs were held to. */
+  whatIf?: WhatIf;
+  slo?: Slo & { budgetMinutes: number };
+  runs: ({ policy: string; holds?: boolean } & ScalingScores)[];
 }
 
-export function replayTrace(trace: LoadedTrace, policies: string[], io: CliIo): ReplayReport {
+/** Each policy replayed on the trace, under the scenario when `spec` gives one. */
+export function replayTrace(
+  trace: LoadedTrace,
+  policies: string[],
+  io: CliIo,
+  spec: ScenarioSpec = {},
+): ReplayReport {
   const r = protocolReplay(trace);
-  const runs = policies.map((p) => ({
-    policy: p,
-    ...replayPolicy(r, p, io.progress(`replay ${trace.entry.id} ${p}: minutes`)),
-  }));
-  return { trace: trace.entry.id, window: r.window, capacityPerInstance: r.fleet.k, runs };
+  const scenario = hasScenario(spec)
+    ? buildScenario(spec, { startMs: r.fleet.t0 + r.fleet.start * MINUTE_MS, minutes: r.window.minutes })
+    : undefined;
+  const budgetMinutes = scenario ? breachBudget(scenario.slo, r.window.minutes) : undefined;
+  const runs = policies.map((p) => {
+    const scores = replayPolicy(
+      r,
+      p,
+      io.progress(`replay ${trace.entry.id} ${p}: minutes`),
+      scenario?.whatIf,
+    );
+    return {
+      policy: p,
+      ...(budgetMinutes === undefined ? {} : { holds: scores.breachMinutes <= budgetMinutes }),
+      ...scores,
+    };
+  });
+  return {
+    trace: trace.entry.id,
+    window: r.window,
+    capacityPerInstance: r.fleet.k,
+    ...(scenario && budgetMinutes !== undefined
+      ? { whatIf: scenario.whatIf, slo: { ...scenario.slo, budgetMinutes } }
+      : {}),
+    runs,
+  };
 }
 
 /** The scores the CLI prints, in order: label, how to show the value. */
@@ -108,11 +140,19 @@ export const windowLine = (trace: string, w: ReplayWindow, k: number): string =>
   `instance capacity ${k.toPrecision(4)} per minute (p99 demand / 40)`;
 
 export function replayText(r: ReplayReport): string {
-  const header = ['policy'.padEnd(18), ...SCORE_COLUMNS.map(([, label]) => label.padStart(13))].join('');
-  const rows = r.runs.map((run) =>
-    [run.policy.padEnd(18), ...SCORE_COLUMNS.map(([key, , show]) => show(run[key]).padStart(13))].join(''),
+  const slo = r.slo ? [`SLO ≤ ${r.slo.budgetMinutes} min`.padStart(18)] : [];
+  const header = ['policy'.padEnd(18), ...SCORE_COLUMNS.map(([, label]) => label.padStart(13)), ...slo].join(
+    '',
   );
-  return `${[windowLine(r.trace, r.window, r.capacityPerInstance), '', header, ...rows].join('\n')}\n`;
+  const rows = r.runs.map((run) =>
+    [
+      run.policy.padEnd(18),
+      ...SCORE_COLUMNS.map(([key, , show]) => show(run[key]).padStart(13)),
+      ...(run.holds === undefined ? [] : [(run.holds ? 'holds' : 'does not hold').padStart(18)]),
+    ].join(''),
+  );
+  const what = r.whatIf ? [`under the what-if: ${JSON.stringify(r.whatIf)}`] : [];
+  return `${[windowLine(r.trace, r.window, r.capacityPerInstance), ...what, '', header, ...rows].join('\n')}\n`;
 }
 
 export const policyOption = () =>
@@ -121,7 +161,7 @@ export const policyOption = () =>
     .default('twin');
 
 export function replayCommand(io: CliIo, done: (code: number) => void): Command {
-  return new Command('replay')
+  const command = new Command('replay')
     .summary('replay a load trace against the simulated fleet and print the scores')
     .description(
       "Replays a load trace minute by minute against the benchmark protocol's simulated fleet " +
@@ -130,14 +170,19 @@ export function replayCommand(io: CliIo, done: (code: number) => void): Command 
         'week, or the first half of a shorter trace): breach minutes, unserved demand, instance-hours, ' +
         "cost against the oracle's, scale events. The same replay as `twinscale bench scaling`.",
     )
-    .requiredOption('--trace <file>', 'a load trace CSV with timestamp,value columns, in whole-minute steps')
+    .requiredOption('--trace <file>', 'a load trace CSV with timestamp,value columns, in whole-minute steps');
+  return scenarioOptions(command)
     .addOption(policyOption())
     .option(
       '--json',
-      'print only JSON on stdout: {trace, window, capacityPerInstance, runs: [{policy, breachMinutes, …}]}',
+      'print only JSON on stdout: {trace, window, capacityPerInstance, whatIf?, slo?, runs: [{policy, holds?, breachMinutes, …}]}',
     )
-    .action((o: { trace: string; policy: string; json?: boolean }) => {
-      const report = replayTrace(readTraceFile(o.trace), policiesOf(o.policy), io);
+    .addHelpText(
+      'after',
+      `\nWith a scenario (the options below --trace), each policy replays under it only (simulate shows it beside the day as it was) and is held to its SLO.${SCENARIO_HELP}`,
+    )
+    .action((o: ScenarioSpec & { trace: string; policy: string; json?: boolean }) => {
+      const report = replayTrace(readTraceFile(o.trace), policiesOf(o.policy), io, o);
       printResult(io, o.json === true, report, () => replayText(report));
       done(EXIT.ok);
     });

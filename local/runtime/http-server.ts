@@ -60,6 +60,7 @@ export async function startHttpServer(o: {
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       body,
+      contentType: req.headers['content-type'],
     });
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);

@@ -7,6 +7,8 @@ export interface ApiRequest {
   query: Record<string, string | undefined>;
   /** The raw body, if any. */
   body?: string | null;
+  /** The Content-Type header: a YAML type (application/yaml, text/yaml) reads the body as YAML, anything else as JSON. */
+  contentType?: string;
 }
 
 export interface ApiResponse {

@@ -8,7 +8,7 @@ import {
 import { ApiError, type ApiRequest, type ApiResponse, type ErrorBody, type Problem } from './http.js';
 import { openApiDocument } from './openapi.js';
 import type { ApiPorts } from './ports.js';
-import type { Route } from './route.js';
+import { decodeBody, type Route } from './route.js';
 import { controlRoutes } from './routes/controls.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { insightRoutes } from './routes/insights.js';
@@ -70,17 +70,6 @@ function parsePart<S extends z.ZodType>(
   );
 }
 
-function parseBody(body: string | null | undefined): unknown {
-  if (body === undefined || body === null || body.trim() === '') return undefined;
-  try {
-    return JSON.parse(body);
-  } catch (e) {
-    throw new ApiError(400, 'invalid-request', `body: not valid JSON (${(e as Error).message})`, [
-      { field: 'body', message: 'a JSON document' },
-    ]);
-  }
-}
-
 /** The store's and planner's own errors, as the status a caller understands. */
 function known(e: unknown): ApiResponse | undefined {
   if (e instanceof ApiError)
@@ -136,7 +125,11 @@ export function createApi(ports: ApiPorts, options: ApiOptions = {}) {
       const input = {
         params: parsePart('path', route.params, params),
         query: parsePart('query', route.query ?? z.object({}).strict(), query),
-        body: parsePart('body', route.body, route.body ? (parseBody(req.body) ?? {}) : undefined),
+        body: parsePart(
+          'body',
+          route.body,
+          route.body ? (decodeBody(req.body, req.contentType) ?? {}) : undefined,
+        ),
       };
       const out = await route.handle(input, ports);
       return json(out.status, out.body);

@@ -67,6 +67,7 @@ export function replay(policy: ScalingPolicy, input: ReplayInput): Replay {
     physics,
     failures: input.whatIf?.failures,
     warmupChanges: input.whatIf?.warmupChanges,
+    metricOutages: input.whatIf?.metricOutages,
   });
   const tl: Timeline = {
     demand: demand.slice(start),

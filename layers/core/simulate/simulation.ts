@@ -1,7 +1,7 @@
 import type { DecisionReason, PolicyView, ScalingPolicy } from '../policy/types.js';
 import { Fleet } from './fleet.js';
 import { BREACH_EPS, type FleetPhysics } from './physics.js';
-import type { InstanceFailure, WarmupChange } from './what-if.js';
+import { type InstanceFailure, type MetricOutage, mergeOutages, type WarmupChange } from './what-if.js';
 
 export interface SimulationOptions {
   /** First simulated minute of the demand array; earlier minutes are history only. */
@@ -11,6 +11,8 @@ export interface SimulationOptions {
   physics: FleetPhysics;
   failures?: readonly InstanceFailure[];
   warmupChanges?: readonly WarmupChange[];
+  /** Windows in which the policy's observed demand stops growing (see MetricOutageSchema). */
+  metricOutages?: readonly MetricOutage[];
 }
 
 /** One simulated minute. */
@@ -40,6 +42,7 @@ export class FleetSimulation {
   private readonly inServiceRing = new Int32Array(HISTORY);
   private readonly failures = new Map<number, InstanceFailure[]>();
   private readonly warmups: Map<number, number>;
+  private readonly outages: MetricOutage[];
   private readonly view;
 
   constructor(private readonly o: SimulationOptions) {
@@ -49,6 +52,7 @@ export class FleetSimulation {
     for (const f of o.failures ?? [])
       this.failures.set(f.atMinute, [...(this.failures.get(f.atMinute) ?? []), f]);
     this.warmups = new Map((o.warmupChanges ?? []).map((w) => [w.atMinute, w.warmupMinutes]));
+    this.outages = mergeOutages(o.metricOutages ?? []);
     const sim = this;
     this.view = {
       minute: 0,
@@ -80,7 +84,7 @@ export class FleetSimulation {
     const now = this.fleet?.state(i) ?? { inService: 0, warming: 0 };
     const v = this.view;
     v.minute = t;
-    v.observed = demand.subarray(0, Math.max(0, t - physics.observationLagMinutes + 1));
+    v.observed = demand.subarray(0, Math.max(0, this.seenUpTo(t, i)));
     v.inService = now.inService;
     v.warming = now.warming;
     v.previousDesired = this.previousDesired;
@@ -107,5 +111,18 @@ export class FleetSimulation {
       unserved: Math.max(0, d - k * inService),
       reason: decision.reason,
     };
+  }
+
+  /**
+   * How many minutes of demand the decision at minute t (window minute i) sees: up to t − lag,
+   * or, inside a metric outage, what the decision just before the outage saw.
+   */
+  private seenUpTo(t: number, i: number): number {
+    const lag = this.o.physics.observationLagMinutes;
+    for (const out of this.outages) {
+      if (i < out.fromMinute) break;
+      if (i < out.toMinute) return this.o.start + out.fromMinute - lag;
+    }
+    return t - lag + 1;
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OptimizeRequestSchema } from '../../loop/optimize-run.js';
-import { ScenarioRequestSchema } from '../../loop/twin-replay.js';
+import { ScenarioDocumentSchema } from '../../loop/twin-replay.js';
 import type { TwinStore } from '../../store/twin-store.js';
 import { TwinIdSchema } from '../../twin/twin.js';
 import { conflict, notFound } from '../http.js';
@@ -86,14 +86,16 @@ async function readRun(
   return { status: 200, body: { id, twinId, status: run.status, requestedAt: at, error: run.error } };
 }
 
-const ScenarioBodySchema = ScenarioRequestSchema.pick({ days: true, whatIf: true }).strict();
+/** The scenario language: the same document in JSON or YAML (Content-Type: application/yaml). */
+const ScenarioBodySchema = ScenarioDocumentSchema;
 const OptimizationBodySchema = OptimizeRequestSchema.pick({ days: true, budgetRatio: true }).strict();
 
 export const whatIfRoutes = [
   route({
     method: 'POST',
     path: '/twins/{id}/scenarios',
-    summary: "Run a what-if (surge, lost instances, slower warm-up) on the twin's recent days",
+    summary:
+      "Run a scenario on the twin's recent days (and forecast): policies side by side, each with its SLO verdict; JSON or YAML body",
     params: TwinParamsSchema,
     body: ScenarioBodySchema,
     response: { status: 202, schema: RunStartedSchema, description: 'started: poll the location' },
