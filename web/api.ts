@@ -118,18 +118,44 @@ export interface PolicyOutcome {
 export interface ScenarioTimeline {
   t0: number;
   stepMinutes: number;
+  /** When the twin's forecast starts (ms), if the scenario runs past the replayed days. */
+  forecastFrom?: number;
   demandAsItWas: number[];
   demandWhatIf: number[];
+  /** The first policy's fleet, as it was and under the what-if. */
   inServiceAsItWas: number[];
   inServiceWhatIf: number[];
   breachAsItWas: number[];
   breachWhatIf: number[];
+  /** Every policy under the what-if (absent from results stored before several policies ran). */
+  policies?: { policy: string; inServiceWhatIf: number[]; breachWhatIf: number[] }[];
+}
+
+/** Whether a policy holds the scenario's SLO and, when not, what would (layers/core/simulate/resilience.ts). */
+export interface Verdict {
+  policy: string;
+  holds: boolean;
+  breachMinutes: number;
+  budgetMinutes: number;
+  fix?: {
+    setting: 'headroom' | 'targetUtilization';
+    from: number;
+    value: number;
+    breachMinutes: number;
+    unservedPct: number;
+    instanceHours: number;
+    extraInstanceHours: number;
+  };
+  unfixable?: string;
 }
 
 export interface ScenarioResult {
   asItWas: PolicyOutcome[];
   whatIf: PolicyOutcome[];
   timeline: ScenarioTimeline;
+  /** Absent from results stored before verdicts were made. */
+  verdicts?: Verdict[];
+  slo?: { maxBreachMinutes?: number; maxBreachPct?: number; budgetMinutes: number };
 }
 
 export interface ScenarioRun {
@@ -139,13 +165,20 @@ export interface ScenarioRun {
   result?: ScenarioResult;
 }
 
+/** A scenario as the form's fields give it (the JSON body of POST /twins/{id}/scenarios). */
 export interface WhatIfRequest {
   days: number;
+  forecastHours: number;
   whatIf: {
     failures: { atMinute: number; count: number }[];
     demand: { kind: 'surge'; fromMinute: number; toMinute: number; factor: number }[];
     warmupChanges: never[];
   };
+}
+
+/** A scenario document typed by a person, sent as it is: YAML, of which JSON is a part. */
+export interface ScenarioDocumentText {
+  yaml: string;
 }
 
 /** An answer other than 2xx, or no answer: `message` is the API's own sentence, prefixed with the call. */
@@ -160,14 +193,23 @@ export class ApiCallError extends Error {
   }
 }
 
-/** One call to the API (same origin as the page); JSON in, JSON out, errors as ApiCallError. */
-export async function callApi<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+/**
+ * One call to the API (same origin as the page); JSON in (or a YAML document as it was typed),
+ * JSON out, errors as ApiCallError.
+ */
+export async function callApi<T>(
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  body?: unknown | ScenarioDocumentText,
+): Promise<T> {
+  const yaml =
+    typeof body === 'object' && body !== null && 'yaml' in body ? (body as ScenarioDocumentText) : undefined;
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? {} : { 'content-type': yaml ? 'application/yaml' : 'application/json' },
+      body: body === undefined ? undefined : yaml ? yaml.yaml : JSON.stringify(body),
     });
   } catch (e) {
     throw new ApiCallError(0, `${method} ${path}: no answer from the runtime (${(e as Error).message})`);

@@ -176,6 +176,13 @@ describe('the dashboard in a real browser, on the local runtime', () => {
       .allTextContents();
     expect(breach).toHaveLength(4);
     for (const cell of breach) expect(cell).toMatch(/^[\d,]+$/);
+    // a verdict per policy against the default SLO (1 % of the day's 1,440 minutes)
+    expect(await page.locator('#scenario-slo').textContent()).toContain('at most 14 breach minutes');
+    expect(
+      await page
+        .locator('#scenario-verdicts li')
+        .evaluateAll((lis) => lis.map((li) => li.getAttribute('data-policy'))),
+    ).toEqual(['twin', 'target-tracking']);
 
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, 'dashboard.png'), fullPage: true });
@@ -194,6 +201,66 @@ describe('the dashboard in a real browser, on the local runtime', () => {
     expect(await page.locator('#scenario-status').textContent()).toContain(
       'toMinute must be after fromMinute',
     );
+  });
+
+  test('runs a scenario written in YAML: a flash crowd in the forecast, a second policy, each with its verdict', async () => {
+    // Prepare: two forecast hours after the replayed day; a flash crowd 30 minutes into them, while
+    // the metrics are out, and a policy with half again as much headroom beside the live one
+    await page.getByText('Or write the scenario (YAML or JSON)').click();
+    await page
+      .getByLabel('Scenario document')
+      .fill(
+        [
+          'days: 1',
+          'forecastHours: 2',
+          'whatIf:',
+          '  demand:',
+          '    - { kind: flash-crowd, atMinute: 1470, peak: 3, riseMinutes: 5, decayMinutes: 60, decay: linear }',
+          '  metricOutages:',
+          '    - { fromMinute: 1470, toMinute: 1480 }',
+          'policies:',
+          '  - name: twin',
+          '  - name: roomy',
+          '    settings: { headroom: 0.5 }',
+          'slo: { maxBreachMinutes: 30 }',
+          '',
+        ].join('\n'),
+      );
+
+    // Act
+    await page.getByRole('button', { name: 'Run scenario' }).click();
+    await page.waitForSelector('#scenario-status:is([data-state="succeeded"], [data-state="failed"])', {
+      timeout: 60_000,
+    });
+
+    // Assess: the status, then the chart: a day and two hours of slots, the crowd only in slots 294–306
+    expect(await page.locator('#scenario-status').textContent()).toMatch(/^Scenario \S+ on checkout done/);
+    const data = (await chartData(page, 'scenario')) as number[][];
+    const [, asItWas, whatIf] = data;
+    expect(asItWas).toHaveLength(312);
+    expect(whatIf.slice(0, 294)).toEqual(asItWas.slice(0, 294));
+    expect(whatIf.slice(307)).toEqual(asItWas.slice(307));
+    for (let slot = 295; slot < 306; slot++) expect(whatIf[slot]).toBeGreaterThan(asItWas[slot]);
+    // demand twice, the first policy's fleet twice, then roomy's and target tracking's
+    expect(data).toHaveLength(7);
+    expect(await numberIn(page, '#scenario-chart', 'data-policies')).toBe(3);
+    const forecastFrom = await numberIn(page, '#scenario-chart', 'data-forecast-from');
+    expect(forecastFrom / 1000).toBe(data[0][288]);
+    expect(await page.locator('#scenario-window').textContent()).toContain("the twin's forecast");
+    const header = await page.locator('#scenario-scores-head th').allTextContents();
+    expect(header).toEqual(expect.arrayContaining(['roomy: as it was', 'roomy: what-if']));
+    const verdicts = page.locator('#scenario-verdicts li');
+    expect(await verdicts.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-policy')))).toEqual([
+      'twin',
+      'roomy',
+      'target-tracking',
+    ]);
+    for (const text of await verdicts.allTextContents())
+      expect(text).toMatch(
+        /^\S+: (holds the SLO \(\d+ breach minutes, at most 30\)|does not hold the SLO \(\d+ breach minutes, at most 30\)\. (Would hold with|Nothing tried holds|maxInstances))/,
+      );
+    expect(pageErrors).toEqual([]);
+    await page.screenshot({ path: join(OUTPUT, 'dashboard-scenario.png'), fullPage: true });
   });
 
   test('switching twin redraws the charts with that twin', async () => {

@@ -195,6 +195,35 @@ describe('the local runtime end to end: real traces → collector → forecast-a
     expect(sum(timeline.breachWhatIf)).toBe(whatIf[0].scores.breachMinutes);
   });
 
+  test('a scenario written in YAML runs into the forecast with a verdict per policy; a YAML error names its line', async () => {
+    const post = (body: string) =>
+      fetch(`${rt.url}/twins/checkout/scenarios`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/yaml' },
+        body,
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const started = await post(
+      'days: 1\nforecastHours: 1\nwhatIf:\n  demand:\n    - { kind: flash-crowd, atMinute: 1450, peak: 4 }\n',
+    );
+    expect(started.status).toBe(202);
+    const done = await until('the YAML scenario', async () => {
+      const r = await api(rt, 'GET', started.body.location);
+      return r.body.status === 'running' ? undefined : r;
+    });
+    expect(done.body.status).toBe('succeeded');
+    const { window, timeline, verdicts, slo } = done.body.result;
+    expect(window).toMatchObject({ minutes: 1500, forecastFromMinute: 1440 });
+    expect(timeline.demandWhatIf).toHaveLength(300);
+    expect(timeline.forecastFrom).toBe(timeline.t0 + 1440 * 60_000);
+    expect(timeline.demandWhatIf[292]).toBeGreaterThan(timeline.demandAsItWas[292]);
+    expect(slo).toEqual({ budgetMinutes: 15 });
+    expect(verdicts.map((v: { policy: string }) => v.policy)).toEqual(['twin', 'target-tracking']);
+
+    const broken = await post('whatIf:\n  demand:\n    - kind: surge\n     factor: 2\n');
+    expect(broken.status).toBe(400);
+    expect(broken.body.message).toMatch(/^body: not valid YAML at line 4, column 1: /);
+  });
+
   test('the kill switch stops actuation at once: decisions are recorded only', async () => {
     const paused = await api(rt, 'PUT', '/killswitch', { actuationPaused: true, reason: 'e2e' });
     expect([paused.status, paused.body.actuationPaused]).toEqual([200, true]);

@@ -159,7 +159,7 @@ function whyNothingHolds(
   const best = tried.reduce((a, b) => (b.scores.breachMinutes < a.scores.breachMinutes ? b : a));
   const outage = l.metricOutageMinutes > 0 ? ` and ${l.metricOutageMinutes} minutes without metrics` : '';
   return (
-    `nothing tried holds: the best, ${best.knob.setting} ${best.value}, still breaches ` +
+    `Nothing tried holds: the best, ${best.knob.setting} ${best.value}, still breaches ` +
     `${best.scores.breachMinutes} minutes (budget ${budget}). Capacity is not the limit (a policy that knew ` +
     `the future would hold): demand arrives or instances go faster than this policy can see and replace ` +
     `them (a ${l.warmupMinutes}-minute warm-up, ${l.observationLagMinutes}-minute observation lag${outage}); ` +

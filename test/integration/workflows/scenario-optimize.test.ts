@@ -52,6 +52,12 @@ describe('scenario and optimize state machines, run locally with the real handle
     expect(result.asItWas.map((p) => p.policy)).toEqual(['twin', 'target-tracking']);
     for (let i = 0; i < 2; i++)
       expect(result.whatIf[i].scores.breachMinutes).toBeGreaterThan(result.asItWas[i].scores.breachMinutes);
+    // each policy's verdict is stored with the result, and the execution's output says which hold
+    const { verdicts } = stored.result as { verdicts: { policy: string; holds: boolean }[] };
+    expect(verdicts.map((v) => v.policy)).toEqual(['twin', 'target-tracking']);
+    expect(out).toMatchObject({
+      summary: { holds: Object.fromEntries(verdicts.map((v) => [v.policy, v.holds])) },
+    });
   });
 
   test('an optimization replays every candidate and stores the best within the budget', async () => {

@@ -167,7 +167,7 @@ describe('Function: resilienceVerdict', () => {
       limits: { ...limits, metricOutageMinutes: 20 },
     });
     expect(v.unfixable).toMatch(
-      /^nothing tried holds: the best, headroom 1, still breaches 30 minutes \(budget 5\)/,
+      /^Nothing tried holds: the best, headroom 1, still breaches 30 minutes \(budget 5\)/,
     );
     expect(v.unfixable).toContain(
       'a 5-minute warm-up, 2-minute observation lag and 20 minutes without metrics',
