@@ -201,7 +201,10 @@ describe('the local runtime end to end: real traces → collector → forecast-a
         method: 'POST',
         headers: { 'content-type': 'application/yaml' },
         body,
-      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { location: string; message: string },
+      }));
     const started = await post(
       'days: 1\nforecastHours: 1\nwhatIf:\n  demand:\n    - { kind: flash-crowd, atMinute: 1450, peak: 4 }\n',
     );

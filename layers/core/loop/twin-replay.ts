@@ -7,7 +7,7 @@ import type { ScalingPolicy } from '../policy/types.js';
 import { DAY_MS, MINUTE_MS, toGrid } from '../series/grid.js';
 import { minuteDemand } from '../simulate/minute-demand.js';
 import { type FleetPhysics, FleetPhysicsSchema, instancesFor } from '../simulate/physics.js';
-import { replay, type ScalingScores } from '../simulate/replay.js';
+import { replay, type ScalingScores, type Timeline } from '../simulate/replay.js';
 import {
   breachBudget,
   type Knob,
@@ -333,7 +333,14 @@ export interface ScenarioResult {
   timeline: ScenarioTimeline;
 }
 
-const TIMELINE_STEP_MINUTES = 5;
+/**
+ * Slots of the stored timeline: 5 minutes, the planning slot, unless that would not fit the
+ * budget — a scenario record must stay under the store's 300 KB (DynamoDB's item limit is 400 KB)
+ * with room for its scores and input, and 14 days and a forecast for six policies in 5-minute
+ * slots can pass 250 KB — then the first coarser step that fits.
+ */
+const TIMELINE_STEPS_MINUTES = [5, 10, 15, 30, 60, 120] as const;
+export const TIMELINE_BUDGET_CHARS = 200_000;
 /** The verdict's search: headroom added in these steps up to this much, the target lowered to this. */
 const HEADROOM_STEP = 0.05;
 const MAX_EXTRA_HEADROOM = 1;
@@ -419,9 +426,6 @@ export function runScenario(
       knobs: knobsFor(r.policy, (policy) => replay(policy, { ...input, whatIf }).scores),
     }),
   );
-  const step = TIMELINE_STEP_MINUTES;
-  const [b, a] = [runs[0].before.timeline, runs[0].after.timeline];
-  const sum = (x: number, y: number) => x + y;
   return {
     window: {
       minutes,
@@ -434,10 +438,32 @@ export function runScenario(
     whatIf: runs.map((r) => ({ policy: r.policy.name, scores: r.after.scores })),
     slo: { ...scenario.slo, budgetMinutes },
     verdicts,
-    timeline: {
-      t0: input.startTime,
+    timeline: scenarioTimeline(
+      input.startTime,
+      input.forecast ? input.startTime + input.forecast.fromMinute * MINUTE_MS : undefined,
+      runs.map((r) => ({ policy: r.policy.name, before: r.before.timeline, after: r.after.timeline })),
+    ),
+  };
+}
+
+/**
+ * The replays' per-minute timelines in slots, the first policy's in full and every policy's fleet
+ * under the what-if: in 5-minute slots, or the first coarser step whose JSON fits `budgetChars`.
+ */
+export function scenarioTimeline(
+  t0: number,
+  forecastFrom: number | undefined,
+  runs: readonly { policy: string; before: Timeline; after: Timeline }[],
+  budgetChars = TIMELINE_BUDGET_CHARS,
+): ScenarioTimeline {
+  const [b, a] = [runs[0].before, runs[0].after];
+  const sum = (x: number, y: number) => x + y;
+  let timeline: ScenarioTimeline | undefined;
+  for (const step of TIMELINE_STEPS_MINUTES) {
+    timeline = {
+      t0,
       stepMinutes: step,
-      ...(input.forecast ? { forecastFrom: input.startTime + input.forecast.fromMinute * MINUTE_MS } : {}),
+      ...(forecastFrom === undefined ? {} : { forecastFrom }),
       demandAsItWas: bySlot(b.demand, step, Math.max),
       demandWhatIf: bySlot(a.demand, step, Math.max),
       inServiceAsItWas: bySlot(b.inService, step, Math.min),
@@ -445,12 +471,14 @@ export function runScenario(
       breachAsItWas: bySlot(b.breach, step, sum),
       breachWhatIf: bySlot(a.breach, step, sum),
       policies: runs.map((r) => ({
-        policy: r.policy.name,
-        inServiceWhatIf: bySlot(r.after.timeline.inService, step, Math.min),
-        breachWhatIf: bySlot(r.after.timeline.breach, step, sum),
+        policy: r.policy,
+        inServiceWhatIf: bySlot(r.after.inService, step, Math.min),
+        breachWhatIf: bySlot(r.after.breach, step, sum),
       })),
-    },
-  };
+    };
+    if (JSON.stringify(timeline).length <= budgetChars) break;
+  }
+  return timeline as ScenarioTimeline;
 }
 
 /** A per-minute series folded into slots of `step` minutes, rounded to 0.1. */

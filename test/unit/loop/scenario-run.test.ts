@@ -2,12 +2,14 @@ import {
   runScenario,
   ScenarioDocumentSchema,
   type ScenarioInput,
+  scenarioTimeline,
+  TIMELINE_BUDGET_CHARS,
   type TwinDemand,
   withForecast,
 } from '../../../layers/core/loop/twin-replay.js';
 import { twinPolicy } from '../../../layers/core/policy/twin-policy.js';
 import { FleetPhysicsSchema } from '../../../layers/core/simulate/physics.js';
-import { replay } from '../../../layers/core/simulate/replay.js';
+import { replay, type Timeline } from '../../../layers/core/simulate/replay.js';
 import { WhatIfSchema } from '../../../layers/core/simulate/what-if.js';
 import { type Twin, TwinSchema } from '../../../layers/core/twin/twin.js';
 import { requestCountTwin } from '../../../local/fixtures/twins.js';
@@ -201,6 +203,48 @@ describe('Function: runScenario', () => {
     expect(r.timeline.demandWhatIf).toHaveLength(312);
     expect(r.timeline.demandWhatIf[300]).toBeCloseTo(3 * r.timeline.demandAsItWas[300], 0);
     expect(r.timeline.demandWhatIf[290]).toBe(r.timeline.demandAsItWas[290]);
+  });
+});
+
+describe('Function: scenarioTimeline', () => {
+  /** A replay's timeline of `minutes` with large, many-digit values: the worst case for its size. */
+  const timeline = (minutes: number): Timeline => ({
+    demand: Float64Array.from({ length: minutes }, (_, i) => 123_456.7 + i),
+    desired: new Int32Array(minutes).fill(400),
+    inService: Int32Array.from({ length: minutes }, (_, i) => 100 + (i % 300)),
+    warming: new Int32Array(minutes),
+    utilization: new Float64Array(minutes),
+    breach: Uint8Array.from({ length: minutes }, (_, i) => i % 2),
+    unserved: new Float64Array(minutes),
+  });
+  const runsOf = (policies: number, minutes: number) =>
+    Array.from({ length: policies }, (_, i) => ({
+      policy: `p${i}`,
+      before: timeline(minutes),
+      after: timeline(minutes),
+    }));
+
+  it('keeps 5-minute slots for a day of two policies', () => {
+    const t = scenarioTimeline(0, undefined, runsOf(2, 1440));
+    expect([t.stepMinutes, t.demandAsItWas.length]).toEqual([5, 288]);
+  });
+
+  it('coarsens the slots of 14 days and a day of forecast for six policies until they fit the record', () => {
+    // Act
+    const t = scenarioTimeline(0, 14 * 1440 * MIN, runsOf(6, 15 * 1440));
+
+    // Assess
+    expect(t.stepMinutes).toBeGreaterThan(5);
+    expect(JSON.stringify(t).length).toBeLessThanOrEqual(TIMELINE_BUDGET_CHARS);
+    expect(t.demandAsItWas).toHaveLength((15 * 1440) / t.stepMinutes);
+    expect(t.policies).toHaveLength(6);
+  });
+
+  it('takes the first step that fits', () => {
+    const runs = runsOf(1, 1440);
+    const five = JSON.stringify(scenarioTimeline(0, undefined, runs)).length;
+    expect(scenarioTimeline(0, undefined, runs, five).stepMinutes).toBe(5);
+    expect(scenarioTimeline(0, undefined, runs, five - 1).stepMinutes).toBe(10);
   });
 });
 
