@@ -13,6 +13,12 @@ import {
 } from '../bench/forecast-track.js';
 import { runLoopTrack } from '../bench/loop-track.js';
 import {
+  OPTIMIZE_SEARCH_DEFAULTS,
+  type OptimizeRun,
+  optimizeMarkdown,
+  runOptimizeTrace,
+} from '../bench/optimize-track.js';
+import {
   runScalingPolicy,
   SCALING_POLICIES,
   type ScalingRun,
@@ -35,6 +41,7 @@ export const BENCH_TRACKS = [
   'store',
   'loop',
   'cost',
+  'optimize',
 ] as const;
 
 export interface BenchOptions {
@@ -46,6 +53,9 @@ export interface BenchOptions {
   gzip: boolean;
   twins: number;
   days: number;
+  seed: number;
+  population: number;
+  generations: number;
   json?: boolean;
 }
 
@@ -64,6 +74,9 @@ Tracks (shared/bench/PROTOCOL.md):
              (dynalite, simulated targets)
   cost       the local runtime's sample twins for one trace day with every DynamoDB call metered,
              priced into a monthly bill per twin at 100 and 10,000 twins
+  optimize   the genetic policy search on every load trace: the twin planner's settings searched on
+             a train window (7 days after a week of history), the default and the winner replayed
+             on the last 3 days; --seed, --population, --generations as the optimize workflow's
 Every track writes OUT/<track>-summary.json and OUT/<track>-summary.md and prints the markdown.
 Progress goes to stderr.`;
 
@@ -142,6 +155,26 @@ export async function runBench(track: string, o: BenchOptions, io: CliIo): Promi
     writeSummary({ runs, summary: summarizeForecast(runs), seconds }, markdown);
     return runs.some((r) => !r.complete) ? EXIT.failed : EXIT.ok;
   }
+  if (track === 'optimize') {
+    const loads = entries.filter((e) => e.kind === 'load');
+    if (loads.length === 0)
+      throw new CliUsageError(`no load trace in ${o.traces}: the optimize track replays load`);
+    const search = { seed: o.seed, population: o.population, generations: o.generations };
+    const runs: OptimizeRun[] = [];
+    const started = performance.now();
+    for (const [i, entry] of loads.entries()) {
+      const trace = loadTrace(o.traces, entry);
+      if (trace.repairs) io.err(`${entry.id}: repaired ${trace.repairs}\n`);
+      const progress = io.progress(`optimize [${i + 1}/${loads.length}] ${entry.id}: generations`);
+      const run = runOptimizeTrace(trace, search, progress);
+      progress.done(`${run.verdict} (${run.evaluations} evaluations, ${run.seconds.toFixed(1)} s)`);
+      runs.push(run);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const markdown = `${optimizeMarkdown(runs, search)}\nWall time: ${seconds.toFixed(1)} s\n`;
+    writeSummary({ search, runs, seconds }, markdown);
+    return EXIT.ok;
+  }
   if (track === 'scaling') {
     const policies = o.policy ? [o.policy] : Object.keys(SCALING_POLICIES);
     for (const p of policies) {
@@ -203,6 +236,21 @@ export function benchCommand(io: CliIo, done: (code: number) => void): Command {
       new Option('--days <d>', 'loop: days of history per twin')
         .default(14)
         .argParser(wholeNumber('--days', 1)),
+    )
+    .addOption(
+      new Option('--seed <n>', "optimize: the search's seed")
+        .default(OPTIMIZE_SEARCH_DEFAULTS.seed)
+        .argParser(wholeNumber('--seed', 0)),
+    )
+    .addOption(
+      new Option('--population <n>', 'optimize: candidates per generation')
+        .default(OPTIMIZE_SEARCH_DEFAULTS.population)
+        .argParser(wholeNumber('--population', 4)),
+    )
+    .addOption(
+      new Option('--generations <n>', 'optimize: generations bred at most')
+        .default(OPTIMIZE_SEARCH_DEFAULTS.generations)
+        .argParser(wholeNumber('--generations', 0)),
     )
     .option(
       '--json',

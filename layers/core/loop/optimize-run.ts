@@ -1,65 +1,120 @@
 import { z } from 'zod';
-import { targetTrackingPolicy } from '../policy/reference.js';
-import { replay } from '../simulate/replay.js';
+import { type PolicySearchResult, type PolicySettings, searchPolicy } from '../policy/policy-search.js';
+import { DAY_MS, MINUTE_MS } from '../series/grid.js';
 import { TwinIdSchema } from '../twin/twin.js';
-import {
-  DaysSchema,
-  type PolicyOutcome,
-  RecordIdSchema,
-  RequestedAtSchema,
-  type twinDemand,
-  twinPolicyAt,
-} from './twin-replay.js';
+import { DaysSchema, RecordIdSchema, RequestedAtSchema, type twinDemand } from './twin-replay.js';
 
-/** The optimize workflow's input: which policy settings would have done best on the twin's recent load. */
+const DAY_MINUTES = DAY_MS / MINUTE_MS;
+
+/**
+ * The optimize workflow's input: a genetic search for the cheapest settings of the twin's policy
+ * that breach no more than a budget on its recent days, checked on the days after them.
+ */
 export const OptimizeRequestSchema = z.object({
   twinId: TwinIdSchema,
   optimizationId: RecordIdSchema,
-  days: DaysSchema.default(3),
-  budgetRatio: z
+  trainDays: DaysSchema.default(3).describe('days the search scores candidates on'),
+  validationDays: z
     .number()
-    .positive()
-    .max(10)
+    .int()
+    .min(1)
+    .max(7)
     .default(1)
-    .describe('cost allowed, relative to the reactive target-tracking rule on the same days'),
+    .describe('the latest days, after the train days: the winner is checked on them, unseen by the search'),
+  breachBudgetMinutes: z
+    .number()
+    .min(0)
+    .optional()
+    .describe("breach minutes allowed on the train days (default: the twin's current policy's there)"),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(1)
+    .describe('the same seed on the same load gives the same result'),
+  population: z.number().int().min(4).max(100).default(24).describe('candidates per generation'),
+  generations: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(20)
+    .describe('generations bred at most (the search stops after 8 without a better candidate)'),
   requestedAt: RequestedAtSchema,
 });
 export type OptimizeRequest = z.infer<typeof OptimizeRequestSchema>;
 
-/** Settings the search tries: how hard to lean on the forecast, and how full to run the fleet. */
-export const CANDIDATE_SETTINGS = [0.5, 0.6, 0.7, 0.8].flatMap((targetUtilization) =>
-  [0.75, 0.9, 0.97].map((quantile) => ({ targetUtilization, quantile })),
-);
+/** Replayed demand of `learning + trainDays + validationDays` days, read once (`twinDemand`). */
+export type OptimizeInput = Awaited<ReturnType<typeof twinDemand>>;
+
+export type OptimizationResult = PolicySearchResult & {
+  /** The windows replayed: train from `trainFrom`, validation from `validationFrom` to `to` (ISO). */
+  windows: {
+    trainDays: number;
+    validationDays: number;
+    trainFrom: string;
+    validationFrom: string;
+    to: string;
+  };
+  population: number;
+};
+
+/** The twin's policy settings the search tunes, as the twin has them now. */
+export const currentSettings = (p: OptimizeInput['twin']['policy']): PolicySettings => ({
+  quantile: p.quantile,
+  targetUtilization: p.targetUtilization,
+  headroom: p.headroom,
+  stabilizationMinutes: p.stabilizationMinutes,
+  maxStep: p.maxStep,
+});
 
 /**
- * The candidate settings replayed on the twin's recent days beside the reactive rule; the best is
- * the one with the fewest breach minutes within the cost budget (the cheapest when none fits).
- * The genetic search over the whole policy space replaces this grid later; the workflow stays.
+ * The genetic policy search on the twin's demand: `input` holds a week of history then the train
+ * days then the validation days (read with `days` = trainDays + validationDays). The train window
+ * is replayed with the week before it; the validation window with everything before it.
  */
 export function runOptimization(
-  input: Awaited<ReturnType<typeof twinDemand>>,
-  budgetRatio: number,
-  progress: (done: number, total: number) => void = () => {},
-): {
-  baseline: PolicyOutcome;
-  candidates: PolicyOutcome[];
-  best: PolicyOutcome;
-  budgetInstanceHours: number;
-} {
-  const { twin } = input;
-  const baseline: PolicyOutcome = {
-    policy: 'target-tracking',
-    scores: replay(targetTrackingPolicy({ target: twin.policy.targetUtilization }), input).scores,
-  };
-  const candidates = CANDIDATE_SETTINGS.map((settings, i) => {
-    const scores = replay(twinPolicyAt(settings.targetUtilization, settings.quantile, twin), input).scores;
-    progress(i + 1, CANDIDATE_SETTINGS.length);
-    return { policy: 'twin', settings, scores };
+  input: OptimizeInput,
+  request: Pick<
+    OptimizeRequest,
+    'trainDays' | 'validationDays' | 'breachBudgetMinutes' | 'seed' | 'population' | 'generations'
+  >,
+  progress?: (generation: number, generations: number) => void,
+): OptimizationResult {
+  const { demand, start, twin } = input;
+  // twinDemand starts the replay at most `days` before the end, later when the history is shorter
+  const validationStart = demand.length - request.validationDays * DAY_MINUTES;
+  if (validationStart <= start)
+    throw new RangeError(
+      `the twin's load covers ${((demand.length - start) / DAY_MINUTES).toFixed(1)} day(s), not the ${request.trainDays + request.validationDays} asked for: ask for fewer trainDays or validationDays`,
+    );
+  const result = searchPolicy({
+    train: { demand: demand.subarray(0, validationStart), start },
+    validation: { demand, start: validationStart },
+    capacityPerInstance: input.capacityPerInstance,
+    physics: input.physics,
+    current: currentSettings(twin.policy),
+    breachBudgetMinutes: request.breachBudgetMinutes,
+    seed: request.seed,
+    population: request.population,
+    generations: request.generations,
+    progress,
   });
-  const budget = baseline.scores.instanceHours * budgetRatio;
-  const affordable = candidates.filter((c) => c.scores.instanceHours <= budget);
-  const best = affordable.length
-    ? affordable.reduce((a, b) => (b.scores.breachMinutes < a.scores.breachMinutes ? b : a))
-    : candidates.reduce((a, b) => (b.scores.instanceHours < a.scores.instanceHours ? b : a));
-  return { baseline, candidates, best, budgetInstanceHours: budget };
+  const at = (minute: number) => new Date(input.startTime + (minute - start) * MINUTE_MS).toISOString();
+  return {
+    ...result,
+    windows: {
+      trainDays: (validationStart - start) / DAY_MINUTES,
+      validationDays: request.validationDays,
+      trainFrom: at(start),
+      validationFrom: at(validationStart),
+      to: at(demand.length),
+    },
+    population: request.population,
+  };
 }
+
+/** Days the optimize workflow reads after the learning week. */
+export const optimizeDays = (r: Pick<OptimizeRequest, 'trainDays' | 'validationDays'>): number =>
+  r.trainDays + r.validationDays;

@@ -1,5 +1,5 @@
 import type { TwinStore } from '../store/twin-store.js';
-import { type OptimizeRequest, runOptimization } from './optimize-run.js';
+import { type OptimizeRequest, optimizeDays, runOptimization } from './optimize-run.js';
 import { asked, type StoredResult, storeResult } from './stored-result.js';
 import { twinDemand } from './twin-replay.js';
 
@@ -8,11 +8,11 @@ export async function optimizeTask(
   store: TwinStore,
   request: OptimizeRequest,
   started: { name: string; now: number },
-  progress?: (done: number, total: number) => void,
+  progress?: (generation: number, generations: number) => void,
 ): Promise<StoredResult> {
   const execution = asked(request, started);
-  const input = await twinDemand(store, request.twinId, request.days, execution.now);
-  const result = runOptimization(input, request.budgetRatio, progress);
+  const input = await twinDemand(store, request.twinId, optimizeDays(request), execution.now);
+  const result = runOptimization(input, request, progress);
   const recordId = await storeResult(
     store,
     'optimization',
@@ -21,15 +21,21 @@ export async function optimizeTask(
     execution,
     result,
   );
+  const headline = (s: { instanceHours: number; breachMinutes: number } | undefined) =>
+    s && { instanceHours: s.instanceHours, breachMinutes: s.breachMinutes };
   return {
     twinId: request.twinId,
     recordId,
     summary: {
       best: result.best.settings,
-      breachMinutes: result.best.scores.breachMinutes,
-      instanceHours: result.best.scores.instanceHours,
-      baselineBreachMinutes: result.baseline.scores.breachMinutes,
-      baselineInstanceHours: result.baseline.scores.instanceHours,
+      feasible: result.feasible,
+      breachBudgetMinutes: result.breachBudgetMinutes,
+      train: headline(result.best.train),
+      validation: headline(result.best.validation),
+      currentTrain: headline(result.current.train),
+      currentValidation: headline(result.current.validation),
+      generations: result.generations,
+      evaluations: result.evaluations,
     },
   };
 }

@@ -163,6 +163,18 @@ export class Planner {
 }
 
 /**
+ * A demand outlook shared by twin policies replayed on the same demand from the same first
+ * minute, as a policy search scoring many settings does: the forecasts depend on the demand alone,
+ * not on the settings (a quantile is read off the forecast band at decision time), so the first
+ * replay makes them and the others read them. Start each share empty (`{}`).
+ */
+export interface OutlookShare {
+  outlook?: DemandOutlook;
+  /** What the outlook was made for: the demand array, the first decision's minute, its shape. */
+  madeFor?: { demand: ArrayBufferLike; offset: number; minute: number; shape: string };
+}
+
+/**
  * The `twin` policy: the planner above, at the operating point (target utilization, quantile)
  * that does best on the twin's shadow fleets: the fewest recent breach minutes within the cost
  * budget of the reactive rule it replaces. Shadows start from the last few half-lives of
@@ -170,6 +182,7 @@ export class Planner {
  */
 export function twinPolicy(
   settings: TwinPolicyInput = {},
+  share?: OutlookShare,
 ): ScalingPolicy & { choice: () => ShadowChoice | undefined } {
   const s = TwinPolicySettingsSchema.parse(settings);
   const planner = new Planner(s, {
@@ -191,11 +204,11 @@ export function twinPolicy(
       if (!outlook) {
         const reach = v.physics.observationLagMinutes + v.physics.warmupMinutes + 1;
         const history = tune.enabled ? Math.min(v.observed.length, 3 * tune.halfLifeHours * 60) : 0;
-        outlook = new DemandOutlook(
-          s.slotMinutes,
-          Math.ceil(reach / s.slotMinutes) + 1,
-          Math.ceil(history / s.slotMinutes) + 1,
-        );
+        const horizon = Math.ceil(reach / s.slotMinutes) + 1;
+        const backfill = Math.ceil(history / s.slotMinutes) + 1;
+        outlook = shared(share, v, `${s.slotMinutes}/${horizon}/${backfill}`, () => {
+          return new DemandOutlook(s.slotMinutes, horizon, backfill);
+        });
         if (tune.enabled) {
           const o = outlook;
           shadows = new ShadowFleets(
@@ -229,4 +242,32 @@ export function twinPolicy(
       return planner.decide(v, outlook);
     },
   };
+}
+
+/** The share's outlook when it was made for this replay, else a new one (kept in the share). */
+function shared(
+  share: OutlookShare | undefined,
+  v: PolicyView,
+  shape: string,
+  make: () => DemandOutlook,
+): DemandOutlook {
+  if (!share) return make();
+  const madeFor = { demand: v.observed.buffer, offset: v.observed.byteOffset, minute: v.minute, shape };
+  if (!share.outlook) {
+    share.outlook = make();
+    share.madeFor = madeFor;
+  } else {
+    const m = share.madeFor;
+    if (
+      !m ||
+      m.demand !== madeFor.demand ||
+      m.offset !== madeFor.offset ||
+      m.minute !== madeFor.minute ||
+      m.shape !== shape
+    )
+      throw new RangeError(
+        `a shared demand outlook serves replays of one demand from one minute with one slot and horizon: it was made for minute ${m?.minute} (${m?.shape}), not ${v.minute} (${shape}); give this replay a share of its own`,
+      );
+  }
+  return share.outlook;
 }

@@ -1,5 +1,5 @@
 import { DynamoTwinStore } from '../../../layers/aws/dynamo/dynamo-twin-store.js';
-import { CANDIDATE_SETTINGS } from '../../../layers/core/loop/optimize-run.js';
+import type { OptimizationResult } from '../../../layers/core/loop/optimize-run.js';
 import { requestCountTwin } from '../../../local/fixtures/twins.js';
 import { LocalStateMachine, lambdaTask } from '../../../local/workflows/local-state-machine.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
@@ -29,8 +29,12 @@ describe('scenario and optimize state machines, run locally with the real handle
     pointHandlersAt(db, undefined, table);
     const s = await import('../../../functions/scenario/handler.js');
     const o = await import('../../../functions/optimize/handler.js');
+    const l = await import('../../../functions/list-due-twins/handler.js');
     scenario = new LocalStateMachine('scenario', { ScenarioFunctionArn: lambdaTask('scenario', s.handler) });
-    optimize = new LocalStateMachine('optimize', { OptimizeFunctionArn: lambdaTask('optimize', o.handler) });
+    optimize = new LocalStateMachine('optimize', {
+      OptimizeFunctionArn: lambdaTask('optimize', o.handler),
+      ListDueTwinsFunctionArn: lambdaTask('list-due-twins', l.handler),
+    });
     await store.createTwin(requestCountTwin('web', 20));
     await store.appendSamples('web', 'requests', requests);
   });
@@ -60,19 +64,38 @@ describe('scenario and optimize state machines, run locally with the real handle
     });
   });
 
-  test('an optimization replays every candidate and stores the best within the budget', async () => {
-    const out = (await optimize.run({ twinId: 'web', days: 1 }, { context })) as { recordId: string };
-    expect(out.recordId).toBe('exec-1');
-    const [stored] = (await store.listRecords('web', 'optimization')).items;
-    const result = stored.result as {
-      candidates: unknown[];
-      best: { scores: { instanceHours: number; breachMinutes: number } };
-      budgetInstanceHours: number;
-      baseline: { scores: { breachMinutes: number } };
+  test('an optimization searches the policy on the train day, checks the winner on the day after, and stores both', async () => {
+    const request = { twinId: 'web', trainDays: 1, validationDays: 1, population: 8, generations: 4 };
+    const out = (await optimize.run(request, { context })) as {
+      recordId: string;
+      summary: { feasible: boolean; evaluations: number };
     };
-    expect(result.candidates).toHaveLength(CANDIDATE_SETTINGS.length);
-    expect(result.best.scores.instanceHours).toBeLessThanOrEqual(result.budgetInstanceHours);
-    expect(result.best.scores.breachMinutes).toBeLessThanOrEqual(result.baseline.scores.breachMinutes);
+    expect(out.recordId).toBe('exec-1');
+    expect(out.summary.feasible).toBe(true);
+    const [stored] = (await store.listRecords('web', 'optimization')).items;
+    const result = stored.result as unknown as OptimizationResult;
+    expect(result.windows).toEqual({
+      trainDays: 1,
+      validationDays: 1,
+      trainFrom: new Date(START + 6 * 1440 * MIN).toISOString(),
+      validationFrom: new Date(START + 7 * 1440 * MIN).toISOString(),
+      to: context.Execution.StartTime,
+    });
+    // the twin's policy as it is (the defaults) is what the winner is compared with
+    expect(result.current.settings).toEqual({
+      quantile: 0.9,
+      targetUtilization: 0.6,
+      headroom: 0,
+      stabilizationMinutes: 15,
+      maxStep: 10,
+    });
+    // the budget: the twin's current policy's breach minutes on the train day
+    expect(result.breachBudgetMinutes).toBe(result.current.train.breachMinutes);
+    expect(result.best.train.breachMinutes).toBeLessThanOrEqual(result.breachBudgetMinutes);
+    expect(result.best.train.instanceHours).toBeLessThanOrEqual(result.current.train.instanceHours);
+    expect([result.best.validation?.minutes, result.current.validation?.minutes]).toEqual([1440, 1440]);
+    expect(result.paretoFront.length).toBeGreaterThan(0);
+    expect([result.seed, result.evaluations]).toEqual([1, out.summary.evaluations]);
   });
 
   test('bad input fails the execution with a message naming the field', async () => {

@@ -88,7 +88,11 @@ async function readRun(
 
 /** The scenario language: the same document in JSON or YAML (Content-Type: application/yaml). */
 const ScenarioBodySchema = ScenarioDocumentSchema;
-const OptimizationBodySchema = OptimizeRequestSchema.pick({ days: true, budgetRatio: true }).strict();
+const OptimizationBodySchema = OptimizeRequestSchema.omit({
+  twinId: true,
+  optimizationId: true,
+  requestedAt: true,
+}).strict();
 
 export const whatIfRoutes = [
   route({
@@ -119,7 +123,7 @@ export const whatIfRoutes = [
   route({
     method: 'POST',
     path: '/twins/{id}/optimizations',
-    summary: "Search the twin's policy settings on its recent days, within a cost budget",
+    summary: "Search the twin's policy for the least cost within a breach budget on its recent days",
     params: TwinParamsSchema,
     body: OptimizationBodySchema,
     response: { status: 202, schema: RunStartedSchema, description: 'started: poll the location' },

@@ -1,0 +1,159 @@
+import { seededRandom } from '../../../layers/core/policy/genetic-search.js';
+import {
+  type ParetoPoint,
+  POLICY_GENES,
+  type PolicySettings,
+  paretoFront,
+  searchPolicy,
+} from '../../../layers/core/policy/policy-search.js';
+import { type OutlookShare, twinPolicy } from '../../../layers/core/policy/twin-policy.js';
+import { DEFAULT_PHYSICS } from '../../../layers/core/simulate/physics.js';
+import { replay } from '../../../layers/core/simulate/replay.js';
+
+const DAY = 1440;
+
+/**
+ * Ten days of a daily sine of requests per minute (400 ± 300, ±10 % noise) with a 20-minute burst
+ * of +40 % at a random time in every 3 hours, from a fixed seed: the bursts cannot be forecast, so
+ * the cheapest settings breach and the budget binds.
+ */
+function burstySine(days = 10): Float64Array {
+  const rand = seededRandom(3);
+  const demand = Float64Array.from(
+    { length: days * DAY },
+    (_, m) => (400 - 300 * Math.cos((2 * Math.PI * m) / DAY)) * (0.9 + 0.2 * rand()),
+  );
+  for (let at = 0; at < demand.length; at += 180) {
+    const burst = at + Math.floor(rand() * 160);
+    for (let m = burst; m < burst + 20; m++) demand[m] *= 1.4;
+  }
+  return demand;
+}
+
+/** A twin's default policy (TwinPolicyConfigSchema's defaults). */
+const DEFAULTS: PolicySettings = {
+  quantile: 0.9,
+  targetUtilization: 0.6,
+  headroom: 0,
+  stabilizationMinutes: 15,
+  maxStep: 10,
+};
+
+describe('Function: searchPolicy', () => {
+  const demand = burstySine();
+  // a week of history, two days to train on, the last day to validate on
+  const input = {
+    train: { demand: demand.subarray(0, 9 * DAY), start: 7 * DAY },
+    validation: { demand, start: 9 * DAY },
+    capacityPerInstance: 20,
+    physics: DEFAULT_PHYSICS,
+    current: DEFAULTS,
+    seed: 1,
+    population: 12,
+    generations: 6,
+  };
+  const result = searchPolicy(input);
+
+  it('keeps within the breach budget, by default the current policy’s breach minutes on train', () => {
+    expect(result.breachBudgetMinutes).toBe(result.current.train.breachMinutes);
+    expect(result.feasible).toBe(true);
+    expect(result.best.train.breachMinutes).toBeLessThanOrEqual(result.breachBudgetMinutes);
+  });
+
+  it('finds settings cheaper than the current policy on train', () => {
+    expect(result.best.train.instanceHours).toBeLessThan(result.current.train.instanceHours);
+  });
+
+  it('passes over cheaper settings that break the budget', () => {
+    const cheaper = result.paretoFront.filter((p) => p.instanceHours < result.best.train.instanceHours);
+    expect(cheaper.length).toBeGreaterThan(0);
+    for (const p of cheaper) expect(p.breachMinutes).toBeGreaterThan(result.breachBudgetMinutes);
+  });
+
+  it('starts from the current settings, so the best is never worse than them, even without breeding', () => {
+    const r = searchPolicy({ ...input, validation: undefined, population: 2, generations: 0 });
+    expect(r.feasible).toBe(true);
+    expect(r.best.train.instanceHours).toBeLessThanOrEqual(r.current.train.instanceHours);
+  });
+
+  it('scores the winner and the current policy on the validation window as well', () => {
+    expect(result.best.validation?.minutes).toBe(DAY);
+    expect(result.current.validation?.minutes).toBe(DAY);
+    expect(result.current.settings).toEqual(DEFAULTS);
+  });
+
+  it('returns settings within the searched bounds', () => {
+    for (const g of POLICY_GENES) {
+      const v = result.best.settings[g.name];
+      expect([g.name, v >= g.min && v <= g.max]).toEqual([g.name, true]);
+      if ('integer' in g) expect(Number.isInteger(v)).toBe(true);
+    }
+  });
+
+  it('returns a Pareto front cheapest first, each point with fewer breach minutes than the one before', () => {
+    const front = result.paretoFront;
+    expect(front.length).toBeGreaterThan(0);
+    for (let i = 1; i < front.length; i++) {
+      expect(front[i].instanceHours).toBeGreaterThan(front[i - 1].instanceHours);
+      expect(front[i].breachMinutes).toBeLessThan(front[i - 1].breachMinutes);
+    }
+    // the winner is on the front: nothing scored is both cheaper and within the budget
+    expect(front).toContainEqual({
+      settings: result.best.settings,
+      instanceHours: result.best.train.instanceHours,
+      breachMinutes: result.best.train.breachMinutes,
+    });
+  });
+
+  it('gives the identical result for the same seed', () => {
+    expect(searchPolicy(input)).toEqual(result);
+  });
+
+  it('keeps an explicit breach budget', () => {
+    const r = searchPolicy({ ...input, validation: undefined, breachBudgetMinutes: 0, generations: 2 });
+    expect(r.breachBudgetMinutes).toBe(0);
+    expect(r.best.validation).toBeUndefined();
+    expect(r.best.train.breachMinutes === 0).toBe(r.feasible);
+  });
+});
+
+describe('Function: paretoFront', () => {
+  const at = (instanceHours: number, breachMinutes: number, quantile = 0.9): ParetoPoint => ({
+    settings: { ...DEFAULTS, quantile },
+    instanceHours,
+    breachMinutes,
+  });
+
+  it('keeps the non-dominated points, cheapest first, the first of equal points', () => {
+    const points = [at(10, 5), at(8, 9), at(12, 5), at(9, 9), at(10, 5, 0.7), at(15, 0), at(8, 12)];
+    expect(paretoFront(points)).toEqual([at(8, 9), at(10, 5), at(15, 0)]);
+  });
+});
+
+describe('Function: twinPolicy with a shared demand outlook', () => {
+  const demand = burstySine(9);
+  const input = { demand, start: 8 * DAY, capacityPerInstance: 20 };
+  const settings = [
+    { targetUtilization: 0.6, quantile: 0.9, stabilizationMinutes: 15, maxStep: 10 },
+    { targetUtilization: 0.8, quantile: 0.6, headroom: 0.2, stabilizationMinutes: 0, maxStep: 3 },
+  ];
+  const off = { autoTune: { enabled: false } };
+
+  it('decides exactly as with an outlook of its own', () => {
+    const share: OutlookShare = {};
+    for (const s of settings) {
+      const shared = replay(twinPolicy({ ...s, ...off }, share), input).timeline.desired;
+      const own = replay(twinPolicy({ ...s, ...off }), input).timeline.desired;
+      expect(Array.from(shared)).toEqual(Array.from(own));
+    }
+    expect(share.outlook).toBeDefined();
+  });
+
+  it('throws when the share is used on a replay from another minute', () => {
+    const share: OutlookShare = {};
+    replay(twinPolicy(off, share), input);
+    expect(() => replay(twinPolicy(off, share), { ...input, start: input.start + 60 })).toThrow(
+      /shared demand outlook serves replays of one demand from one minute/,
+    );
+  });
+});
