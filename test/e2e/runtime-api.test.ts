@@ -260,6 +260,11 @@ describe('the local runtime end to end: real traces → collector → forecast-a
         '/twins/{id}/policy',
         '/twins/{id}/scenarios',
         '/twins/{id}/series',
+        '/twins/{id}/promotions',
+        '/twins/{id}/shadows',
+        '/twins/{id}/shadows/compare',
+        '/twins/{id}/shadows/{shadowId}',
+        '/twins/{id}/shadows/{shadowId}/promote',
         '/violations',
       ].sort(),
     );

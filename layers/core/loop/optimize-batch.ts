@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { PlanInputError } from '../policy/live-plan.js';
-import type { TwinStore } from '../store/twin-store.js';
+import { TwinConflictError, type TwinStore } from '../store/twin-store.js';
+import type { ShadowPolicy } from '../twin/twin.js';
 import { PlanBatchEventSchema } from './events.js';
 import { dueTwinsOf } from './list-due.js';
 import { OptimizeRequestSchema } from './optimize-run.js';
 import { optimizeTask } from './optimize-task.js';
 import type { StoredResult } from './stored-result.js';
+import { withWeeklyCandidate } from './weekly-candidate.js';
 
 /** One child of the scheduled optimization's Distributed Map: a range of twins, and the run's time. */
 export const OptimizeBatchEventSchema = z.object({
@@ -21,6 +23,8 @@ export interface OptimizeBatchResult {
   alreadyDone: number;
   /** Twins that cannot be optimized yet (no capacity model, too little history): `onTwin` hears why. */
   skipped: number;
+  /** Twins whose search beat the live policy on the held-out days: the result now runs in shadow. */
+  proposed: number;
 }
 
 /** The scheduled run's record id on every twin: one per run, so a retry finds what it already did. */
@@ -39,7 +43,7 @@ export async function optimizeBatch(
 ): Promise<OptimizeBatchResult> {
   const { now } = e.batch;
   const id = scheduledOptimizationId(now);
-  const result: OptimizeBatchResult = { twins: 0, optimized: 0, alreadyDone: 0, skipped: 0 };
+  const result: OptimizeBatchResult = { twins: 0, optimized: 0, alreadyDone: 0, skipped: 0, proposed: 0 };
   for (const twin of await dueTwinsOf(store, e.batch.twins)) {
     result.twins++;
     if (await store.getRecord(twin.id, 'optimization', now, id)) {
@@ -53,6 +57,7 @@ export async function optimizeBatch(
         { name: e.execution.name, now: Date.parse(now) },
       );
       result.optimized++;
+      if (await proposeInShadow(store, twin.id, done, now)) result.proposed++;
       onTwin(twin.id, done);
     } catch (err) {
       if (!(err instanceof PlanInputError)) throw err;
@@ -61,4 +66,37 @@ export async function optimizeBatch(
     }
   }
   return result;
+}
+
+/** Puts the search's result in shadow when it beat the live policy on the held-out days; true if it did. */
+async function proposeInShadow(
+  store: TwinStore,
+  twinId: string,
+  done: StoredResult,
+  at: string,
+): Promise<boolean> {
+  const found = done.summary as {
+    best: ShadowPolicy;
+    validation?: { instanceHours: number; breachMinutes: number };
+    currentValidation?: { instanceHours: number; breachMinutes: number };
+  };
+  if (!found.validation || !found.currentValidation) return false;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const twin = await store.getTwin(twinId);
+    if (!twin) return false;
+    const shadows = withWeeklyCandidate(
+      twin,
+      { settings: found.best, validation: found.validation, currentValidation: found.currentValidation },
+      at,
+    );
+    if (!shadows) return false;
+    try {
+      await store.updateTwin(twinId, twin.version, { shadows });
+      return true;
+    } catch (e) {
+      // the collector refitting the capacity model, or a person editing: read again
+      if (!(e instanceof TwinConflictError)) throw e;
+    }
+  }
+  return false;
 }

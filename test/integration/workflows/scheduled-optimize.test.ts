@@ -1,5 +1,9 @@
 import { DynamoTwinStore } from '../../../layers/aws/dynamo/dynamo-twin-store.js';
 import { scheduledOptimizationId } from '../../../layers/core/loop/optimize-batch.js';
+import { beatsOnValidation, WEEKLY_SHADOW_ID } from '../../../layers/core/loop/weekly-candidate.js';
+
+type Scores = { instanceHours: number; breachMinutes: number };
+
 import { requestCountTwin } from '../../../local/fixtures/twins.js';
 import { LocalStateMachine, lambdaTask } from '../../../local/workflows/local-state-machine.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
@@ -49,14 +53,30 @@ describe('the weekly policy search: every twin, through the optimize file’s Di
   afterAll(() => db?.stop());
 
   test('each ready twin gets the run’s optimization record; a twin that cannot be simulated is skipped, counted', async () => {
-    const out = (await run('weekly-1')) as {
-      batches: { twins: number; optimized: number; skipped: number }[];
-    };
-    expect(out.batches).toEqual([{ twins: 3, optimized: 2, alreadyDone: 0, skipped: 1 }]);
+    const out = (await run('weekly-1')) as { batches: { proposed: number }[] };
+    expect(out.batches).toEqual([
+      { twins: 3, optimized: 2, alreadyDone: 0, skipped: 1, proposed: expect.any(Number) },
+    ]);
+    let proposed = 0;
     for (const id of ['api', 'web']) {
       const record = await store.getRecord(id, 'optimization', NOW, scheduledOptimizationId(NOW));
       expect(record).toMatchObject({ input: { twinId: id, requestedAt: NOW } });
+      // the result runs in shadow exactly when it beat the live policy on the held-out days
+      const r = record?.result as unknown as {
+        best: { settings: object; validation: Scores };
+        current: { validation: Scores };
+      };
+      const shadow = (await store.getTwin(id))?.shadows.find((x) => x.id === WEEKLY_SHADOW_ID);
+      if (beatsOnValidation(r.best.validation, r.current.validation)) {
+        proposed++;
+        expect(shadow).toMatchObject({
+          policy: r.best.settings,
+          addedBy: 'weekly-optimization',
+          addedAt: NOW,
+        });
+      } else expect(shadow).toBeUndefined();
     }
+    expect(out.batches[0].proposed).toBe(proposed);
     expect((await store.listRecords('fresh', 'optimization')).items).toEqual([]);
   }, 120_000);
 
@@ -64,7 +84,7 @@ describe('the weekly policy search: every twin, through the optimize file’s Di
     const before = calls;
     const out = (await run('weekly-1-again')) as { batches: unknown[] };
     expect(calls).toBe(before + 1);
-    expect(out.batches).toEqual([{ twins: 3, optimized: 0, alreadyDone: 2, skipped: 1 }]);
+    expect(out.batches).toEqual([{ twins: 3, optimized: 0, alreadyDone: 2, skipped: 1, proposed: 0 }]);
     expect((await store.listRecords('web', 'optimization')).items).toHaveLength(1);
   }, 120_000);
 });
