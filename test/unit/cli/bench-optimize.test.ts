@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verdict } from '../../../local/bench/optimize-track.js';
+import { criterion, verdict } from '../../../local/bench/optimize-track.js';
 
 // What `npm run bench -- optimize …` runs, through the bin launcher.
 const bench = (...args: string[]) =>
@@ -33,10 +33,12 @@ describe('Command: twinscale bench optimize', () => {
       },
       breachBudgetMinutes: expect.any(Number),
       verdict: expect.any(String),
+      criterion: expect.stringMatching(/^(lower cost|fewer breaches|both|neither)$/),
     });
     expect(run.optimized.train.breachMinutes).toBeLessThanOrEqual(run.breachBudgetMinutes);
     expect(run.optimized.train.instanceHours).toBeLessThanOrEqual(run.default.train.instanceHours);
     expect(readFileSync(join(out, 'optimize-summary.md'), 'utf8')).toContain('| nab-nyc-taxi | 7 |');
+    expect(readFileSync(join(out, 'optimize-summary.md'), 'utf8')).toMatch(/Met on [01] of 1 traces/);
   });
 
   it('exits 2 naming the trace when it is too short for a week of history, a train day and 3 validation days', () => {
@@ -74,5 +76,26 @@ describe('Function: verdict', () => {
   it('says so when it wins neither way', () => {
     expect(verdict(at(100, 10), at(90, 12))).toBe('neither: -10.0 % cost, +2 breach minutes');
     expect(verdict(at(100, 10), at(110, 4))).toBe('neither: +10.0 % cost, -6 breach minutes');
+  });
+});
+
+describe('Function: criterion', () => {
+  const at = (instanceHours: number, breachMinutes: number) => ({
+    instanceHours,
+    breachMinutes,
+    unservedPct: 0,
+    costVsOracle: 1,
+  });
+
+  it('names which of the two criteria held, both when it is cheaper and breaches less', () => {
+    expect(criterion(at(100, 10), at(90, 10))).toBe('lower cost');
+    expect(criterion(at(100, 10), at(100 + 1e-12, 4))).toBe('fewer breaches');
+    expect(criterion(at(100, 10), at(90, 4))).toBe('both');
+  });
+
+  it('says neither when it is the same, or wins one way at a price the other', () => {
+    expect(criterion(at(100, 10), at(100, 10))).toBe('neither');
+    expect(criterion(at(100, 10), at(90, 12))).toBe('neither');
+    expect(criterion(at(100, 10), at(110, 4))).toBe('neither');
   });
 });

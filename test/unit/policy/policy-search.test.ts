@@ -1,5 +1,6 @@
 import { seededRandom } from '../../../layers/core/policy/genetic-search.js';
 import {
+  breachMinutesByDay,
   type ParetoPoint,
   POLICY_GENES,
   type PolicySettings,
@@ -64,10 +65,30 @@ describe('Function: searchPolicy', () => {
     expect(result.best.train.instanceHours).toBeLessThan(result.current.train.instanceHours);
   });
 
-  it('passes over cheaper settings that break the budget', () => {
-    const cheaper = result.paretoFront.filter((p) => p.instanceHours < result.best.train.instanceHours);
+  it('passes over cheaper settings that break the budget (the total alone)', () => {
+    const r = searchPolicy({ ...input, noWorseDays: false });
+    expect(r.noWorseDays).toBe(false);
+    const cheaper = r.paretoFront.filter((p) => p.instanceHours < r.best.train.instanceHours);
     expect(cheaper.length).toBeGreaterThan(0);
-    for (const p of cheaper) expect(p.breachMinutes).toBeGreaterThan(result.breachBudgetMinutes);
+    for (const p of cheaper) expect(p.breachMinutes).toBeGreaterThan(r.breachBudgetMinutes);
+  });
+
+  // replays settings on the train window: breach minutes per day
+  const trainDays = (s: PolicySettings) =>
+    breachMinutesByDay(
+      replay(twinPolicy({ ...s, autoTune: { enabled: false } }), {
+        demand: input.train.demand,
+        start: input.train.start,
+        capacityPerInstance: input.capacityPerInstance,
+      }).timeline.breach,
+    );
+
+  it('by default breaches no more than the current policy on any train day', () => {
+    expect(result.noWorseDays).toBe(true);
+    const current = trainDays(DEFAULTS);
+    expect(current).toHaveLength(2);
+    const best = trainDays(result.best.settings);
+    expect(best.map((b, day) => b <= current[day])).toEqual(current.map(() => true));
   });
 
   it('starts from the current settings, so the best is never worse than them, even without breeding', () => {
@@ -112,8 +133,22 @@ describe('Function: searchPolicy', () => {
   it('keeps an explicit breach budget', () => {
     const r = searchPolicy({ ...input, validation: undefined, breachBudgetMinutes: 0, generations: 2 });
     expect(r.breachBudgetMinutes).toBe(0);
+    // an explicit budget is not the current policy's: no day rule against it unless asked
+    expect(r.noWorseDays).toBe(false);
     expect(r.best.validation).toBeUndefined();
     expect(r.best.train.breachMinutes === 0).toBe(r.feasible);
+  });
+});
+
+describe('Function: breachMinutesByDay', () => {
+  it('sums breach minutes in 1440-minute blocks, the last one partial', () => {
+    const breach = new Uint8Array(2 * DAY + 10);
+    breach[0] = 1;
+    breach[DAY - 1] = 1;
+    breach[DAY] = 1;
+    breach[2 * DAY + 9] = 1;
+    expect(breachMinutesByDay(breach)).toEqual([2, 1, 1]);
+    expect(breachMinutesByDay(new Uint8Array(0))).toEqual([]);
   });
 });
 
