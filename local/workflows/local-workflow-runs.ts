@@ -1,4 +1,5 @@
 import { parseEvent, workflowEvent } from '../../functions/shared/parse-input.js';
+import { isTransient } from '../../layers/aws/retry.js';
 import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../layers/core/api/ports.js';
 import { ListDueEventSchema, scheduledTime } from '../../layers/core/loop/events.js';
 import { listDueTwins } from '../../layers/core/loop/list-due.js';
@@ -49,7 +50,7 @@ export class LocalWorkflowRuns implements WorkflowRuns {
           ),
         OptimizeFunctionArn: async (event) => {
           if (event && typeof event === 'object' && 'batch' in event)
-            return optimizeBatch(store, parseEvent(OptimizeBatchEventSchema, event));
+            return optimizeBatch(store, parseEvent(OptimizeBatchEventSchema, event), { isTransient });
           const e = parseEvent(OptimizeEvent, event);
           return optimizeTask(store, e.request, execution(e));
         },

@@ -113,6 +113,11 @@ describe('shadow candidates through the API, on the DynamoDB twin store (dynalit
     const merged = await call('POST', '/twins/web/shadows', { id: 'big', policy: { minInstances: 50 } });
     expect([merged.status, fields(merged)]).toEqual([400, ['body.policy.minInstances']]);
     expect(merged.body.message).toMatch(/merged over the live policy/);
+    const weekly = await call('POST', '/twins/web/shadows', {
+      id: 'weekly-search',
+      policy: { quantile: 0.8 },
+    });
+    expect([weekly.status, fields(weekly)]).toEqual([400, ['body.id']]);
     const reserved = await call('DELETE', '/twins/web/shadows/compare');
     expect([reserved.status, fields(reserved)]).toEqual([400, ['path.shadowId']]);
     const range = await call('GET', '/twins/web/shadows/compare', undefined, {

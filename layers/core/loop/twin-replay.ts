@@ -242,7 +242,6 @@ export function withForecast(input: TwinDemand, hours: number): ScenarioInput {
 
 export interface PolicyOutcome {
   policy: string;
-  settings?: { targetUtilization: number; quantile: number };
   scores: ScalingScores;
 }
 
@@ -270,10 +269,6 @@ const plannerSettingsOf = (twin: Twin): PlannerSettings => ({
 
 /** The planner the live twin runs (no tuning: the live planner keeps its settings), at these settings. */
 const plannerAt = (s: PlannerSettings): ScalingPolicy => twinPolicy({ ...s, autoTune: { enabled: false } });
-
-/** The planner the live twin runs (no tuning: the live planner keeps its settings), at these settings. */
-export const twinPolicyAt = (targetUtilization: number, quantile: number, twin: Twin): ScalingPolicy =>
-  plannerAt({ ...plannerSettingsOf(twin), targetUtilization, quantile });
 
 /**
  * The policies a scenario compares: those listed (each its settings over the twin's live policy),

@@ -175,9 +175,6 @@ export function whatIfMinutes(w: Partial<WhatIf>): { path: (string | number)[]; 
   return out;
 }
 
-/** Whether a what-if changes anything at all. */
-export const isEmptyWhatIf = (w: Partial<WhatIf>): boolean => whatIfMinutes(w).length === 0;
-
 /** e^(−3) : an exponential decay is rescaled by it so that it reaches exactly 0 at its end. */
 const E3 = Math.exp(-3);
 

@@ -1,5 +1,6 @@
 import { DynamoTwinStore } from '../../../layers/aws/dynamo/dynamo-twin-store.js';
-import { scheduledOptimizationId } from '../../../layers/core/loop/optimize-batch.js';
+import { optimizeBatch, scheduledOptimizationId } from '../../../layers/core/loop/optimize-batch.js';
+import { TransientError } from '../../../layers/core/loop/transient-error.js';
 import { beatsOnValidation, WEEKLY_SHADOW_ID } from '../../../layers/core/loop/weekly-candidate.js';
 
 type Scores = { instanceHours: number; breachMinutes: number };
@@ -55,7 +56,7 @@ describe('the weekly policy search: every twin, through the optimize file’s Di
   test('each ready twin gets the run’s optimization record; a twin that cannot be simulated is skipped, counted', async () => {
     const out = (await run('weekly-1')) as { batches: { proposed: number }[] };
     expect(out.batches).toEqual([
-      { twins: 3, optimized: 2, alreadyDone: 0, skipped: 1, proposed: expect.any(Number) },
+      { twins: 3, optimized: 2, alreadyDone: 0, skipped: 1, failed: 0, proposed: expect.any(Number) },
     ]);
     let proposed = 0;
     for (const id of ['api', 'web']) {
@@ -77,6 +78,8 @@ describe('the weekly policy search: every twin, through the optimize file’s Di
       } else expect(shadow).toBeUndefined();
     }
     expect(out.batches[0].proposed).toBe(proposed);
+    // the seeded search on this load beats the live policy on both twins: the proposal path ran
+    expect(proposed).toBe(2);
     expect((await store.listRecords('fresh', 'optimization')).items).toEqual([]);
   }, 120_000);
 
@@ -84,7 +87,46 @@ describe('the weekly policy search: every twin, through the optimize file’s Di
     const before = calls;
     const out = (await run('weekly-1-again')) as { batches: unknown[] };
     expect(calls).toBe(before + 1);
-    expect(out.batches).toEqual([{ twins: 3, optimized: 0, alreadyDone: 2, skipped: 1, proposed: 0 }]);
+    expect(out.batches).toEqual([
+      { twins: 3, optimized: 0, alreadyDone: 2, skipped: 1, failed: 0, proposed: 0 },
+    ]);
     expect((await store.listRecords('web', 'optimization')).items).toHaveLength(1);
+  }, 120_000);
+
+  test('a child that stopped between storing a result and proposing it proposes it on its retry', async () => {
+    const web = await store.getTwin('web');
+    await store.updateTwin('web', web?.version ?? 0, { shadows: [] });
+    const out = (await run('weekly-1-retried')) as { batches: unknown[] };
+    expect(out.batches).toEqual([
+      { twins: 3, optimized: 0, alreadyDone: 2, skipped: 1, failed: 0, proposed: 1 },
+    ]);
+    expect((await store.getTwin('web'))?.shadows.map((x) => x.id)).toEqual([WEEKLY_SHADOW_ID]);
+  }, 120_000);
+
+  test('throttling fails the child for its retry; any other twin error is counted and the others go on', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const batch = { now: NOW, twins: { first: 'api', last: 'web', count: 2 } };
+    const event = { batch, execution: { name: 'x', startTime: NOW } };
+    const failing = (error: Error) =>
+      new Proxy(store, {
+        get: (target, key) =>
+          key === 'getRecord'
+            ? async (twinId: string) => {
+                if (twinId === 'api') throw error;
+                return undefined;
+              }
+            : Reflect.get(target, key, target),
+      });
+    const isTransient = (e: unknown) => (e as Error).name === 'ThrottlingException';
+    await expect(optimizeBatch(failing(throttled), event, { isTransient })).rejects.toBeInstanceOf(
+      TransientError,
+    );
+    const heard: string[] = [];
+    const out = await optimizeBatch(failing(new RangeError('bad data')), event, {
+      isTransient,
+      onTwin: (id, o) => heard.push(`${id}: ${JSON.stringify(o)}`),
+    });
+    expect(out).toMatchObject({ twins: 3, failed: 1, skipped: 1 });
+    expect(heard).toContainEqual(expect.stringContaining('api: {"failed":"bad data"}'));
   }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEEKLY_SHADOW_ID } from '../../loop/weekly-candidate.js';
 import {
   compareShadowOutcomes,
   type RecordedDecision,
@@ -45,7 +46,13 @@ const shadowView = (twin: Twin, shadow: Twin['shadows'][number]) => ({
   effectivePolicy: shadowPolicyOf(twin.policy, shadow),
 });
 
-const AddShadowBodySchema = ShadowSchema.pick({ id: true, policy: true, note: true, addedBy: true }).strict();
+const AddShadowBodySchema = ShadowSchema.pick({ id: true, policy: true, note: true, addedBy: true })
+  .strict()
+  // the weekly search replaces its own candidate each week: a person's would be overwritten
+  .refine((b) => b.id !== WEEKLY_SHADOW_ID, {
+    message: `shadow id: "${WEEKLY_SHADOW_ID}" is the weekly search's own candidate; choose another`,
+    path: ['id'],
+  });
 
 const PromoteBodySchema = z
   .object({
