@@ -11,6 +11,7 @@ import {
   runForecastMethod,
   summarizeForecast,
 } from '../bench/forecast-track.js';
+import { GRAPH_PAIR_DEFAULTS, runGraphTrack } from '../bench/graph-track.js';
 import { runLoopTrack } from '../bench/loop-track.js';
 import {
   OPTIMIZE_SEARCH_DEFAULTS,
@@ -42,6 +43,7 @@ export const BENCH_TRACKS = [
   'loop',
   'cost',
   'optimize',
+  'graph',
 ] as const;
 
 export interface BenchOptions {
@@ -77,6 +79,8 @@ Tracks (shared/bench/PROTOCOL.md):
   optimize   the genetic policy search on every load trace: the twin planner's settings searched on
              a train window (7 days after a week of history), the default and the winner replayed
              on the last 3 days; --seed, --population, --generations as the optimize workflow's
+  graph      dependency pairs from the load traces: downstream = 0.6 × upstream 10 min later + another
+             trace's real load; its 60-minute relMAE with the upstream's forecast propagated vs without
 Every track writes OUT/<track>-summary.json and OUT/<track>-summary.md and prints the markdown.
 Progress goes to stderr.`;
 
@@ -173,6 +177,16 @@ export async function runBench(track: string, o: BenchOptions, io: CliIo): Promi
     const seconds = (performance.now() - started) / 1000;
     const markdown = `${optimizeMarkdown(runs, search)}\nWall time: ${seconds.toFixed(1)} s\n`;
     writeSummary({ search, runs, seconds }, markdown);
+    return EXIT.ok;
+  }
+  if (track === 'graph') {
+    const loads = entries.filter((e) => e.kind === 'load').map((e) => loadTrace(o.traces, e));
+    if (loads.length < 2)
+      throw new CliUsageError(
+        `fewer than 2 load traces in ${o.traces}: a graph pair takes its noise from another`,
+      );
+    const rows = runGraphTrack(loads, GRAPH_PAIR_DEFAULTS, (label) => io.progress(label));
+    writeSummary(rows.json, rows.markdown);
     return EXIT.ok;
   }
   if (track === 'scaling') {

@@ -255,6 +255,7 @@ describe('the local runtime end to end: real traces → collector → forecast-a
         '/twins',
         '/twins/{id}',
         '/twins/{id}/decisions',
+        '/twins/{id}/dependencies',
         '/twins/{id}/forecast',
         '/twins/{id}/optimizations',
         '/twins/{id}/policy',

@@ -11,6 +11,7 @@ import type { ApiPorts } from './ports.js';
 import { decodeBody, type Route } from './route.js';
 import { controlRoutes } from './routes/controls.js';
 import { decisionRoutes } from './routes/decisions.js';
+import { graphRoutes } from './routes/graph.js';
 import { insightRoutes } from './routes/insights.js';
 import { shadowRoutes } from './routes/shadows.js';
 import { twinRoutes } from './routes/twins.js';
@@ -22,6 +23,7 @@ export const ROUTES: readonly Route[] = [
   ...decisionRoutes,
   ...shadowRoutes,
   ...whatIfRoutes,
+  ...graphRoutes,
   ...insightRoutes,
   ...controlRoutes,
 ];

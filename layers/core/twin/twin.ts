@@ -135,8 +135,37 @@ export const CapacityModelRecordSchema = z.object({
   fittedAt: z.string(),
 });
 
-/** The twins this one calls: load on this one becomes load on them (the dependency graph's edges). */
-const DependsOnSchema = z.array(TwinIdSchema).max(50);
+/**
+ * A call this twin makes, with what is known of it: `callRatio` calls to `to` per unit of this
+ * twin's load, arriving `lagMinutes` later. What is left out is estimated from the load series.
+ */
+export const DeclaredEdgeSchema = z
+  .object({
+    to: TwinIdSchema,
+    callRatio: z.number().positive().max(1_000_000).optional(),
+    lagMinutes: z.number().int().min(0).max(120).optional(),
+  })
+  .strict();
+export type DeclaredEdge = z.infer<typeof DeclaredEdgeSchema>;
+
+/**
+ * The twins this one calls: load on this one becomes load on them (the dependency graph's edges).
+ * A plain id is an edge with nothing declared about it (and how twins stored before call ratios
+ * wrote it); it is stored as given, so an old twin reads back the same.
+ */
+const StoredDependsOnSchema = z.array(z.union([TwinIdSchema, DeclaredEdgeSchema])).max(50);
+
+const edgeTarget = (e: string | DeclaredEdge): string => (typeof e === 'string' ? e : e.to);
+
+/** What a caller may declare: each called twin once. */
+export const DependsOnSchema = StoredDependsOnSchema.refine(
+  (list) => new Set(list.map(edgeTarget)).size === list.length,
+  { message: 'dependsOn: each twin may appear once' },
+);
+
+/** A twin's declared edges, plain ids read as edges with nothing declared. */
+export const declaredEdgesOf = (twin: { dependsOn: readonly (string | DeclaredEdge)[] }): DeclaredEdge[] =>
+  twin.dependsOn.map((e) => (typeof e === 'string' ? { to: e } : e));
 
 /** What a caller gives to create a twin. */
 export const TwinInputSchema = z
@@ -167,7 +196,7 @@ export const TwinSchema = z.object({
   capacityModel: CapacityModelRecordSchema.optional(),
   source: z.enum(['registered', 'discovered']),
   // twins stored before dependencies existed have none
-  dependsOn: DependsOnSchema.default([]),
+  dependsOn: StoredDependsOnSchema.default([]),
   // twins stored before shadow evaluation have no candidates
   shadows: ShadowsSchema.default([]),
   version: z.number().int().positive(),

@@ -14,7 +14,7 @@ import { parseRecordRef, recordRefPattern } from '../record-ref.js';
 import { route } from '../route.js';
 
 /** Every twin, page by page (the graph and the fleet-wide lists need them all). */
-async function allTwins(store: TwinStore): Promise<Twin[]> {
+export async function allTwins(store: TwinStore): Promise<Twin[]> {
   const twins: Twin[] = [];
   let cursor: string | undefined;
   do {
@@ -47,32 +47,6 @@ const withTwin = <T extends z.ZodObject>(s: T) => s.extend({ twinId: z.string() 
 const TOKEN = recordRefPattern('{4,32}');
 
 export const insightRoutes = [
-  route({
-    method: 'GET',
-    path: '/graph',
-    summary: 'The dependency graph: every twin, and an edge to each twin it calls',
-    response: {
-      status: 200,
-      schema: z.object({
-        nodes: z.array(
-          z.object({ id: z.string(), known: z.boolean().describe('false: named but not a twin') }),
-        ),
-        edges: z.array(z.object({ from: z.string(), to: z.string() })),
-      }),
-      description: 'the graph',
-    },
-    async handle(_, { store }) {
-      const twins = await allTwins(store);
-      const known = new Set(twins.map((t) => t.id));
-      const edges = twins.flatMap((t) => t.dependsOn.map((to) => ({ from: t.id, to })));
-      const unknown = [...new Set(edges.map((e) => e.to).filter((id) => !known.has(id)))];
-      const nodes = [
-        ...[...known].map((id) => ({ id, known: true })),
-        ...unknown.map((id) => ({ id, known: false })),
-      ];
-      return { status: 200, body: { nodes, edges } };
-    },
-  }),
   route({
     method: 'GET',
     path: '/drift',
