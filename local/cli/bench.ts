@@ -5,6 +5,13 @@ import { runCapacityTrack } from '../bench/capacity-track.js';
 import { runCodecTrack } from '../bench/codec-track.js';
 import { runCostTrack } from '../bench/cost-track.js';
 import {
+  DRIFT_DETECTORS,
+  type DriftRun,
+  driftMarkdown,
+  runDriftDetector,
+  summarizeDrift,
+} from '../bench/drift-track.js';
+import {
   FORECAST_METHODS,
   type ForecastRun,
   forecastMarkdown,
@@ -81,6 +88,9 @@ Tracks (shared/bench/PROTOCOL.md):
              on the last 3 days; --seed, --population, --generations as the optimize workflow's
   graph      dependency pairs from the load traces: downstream = 0.6 × upstream 10 min later + another
              trace's real load; its 60-minute relMAE with the upstream's forecast propagated vs without
+  drift      reads every trace point by point with the twin's detector (CUSUM on its one-step
+             residuals) and the reference (3 sigma on seasonal-naive residuals); scores recall over
+             anomaly windows, false alarms per day, median delay; writes OUT/<id>.<detector>.flags.csv
 Every track writes OUT/<track>-summary.json and OUT/<track>-summary.md and prints the markdown.
 Progress goes to stderr.`;
 
@@ -158,6 +168,24 @@ export async function runBench(track: string, o: BenchOptions, io: CliIo): Promi
     const markdown = `${forecastMarkdown(runs)}\nWall time: ${seconds.toFixed(1)} s\n`;
     writeSummary({ runs, summary: summarizeForecast(runs), seconds }, markdown);
     return runs.some((r) => !r.complete) ? EXIT.failed : EXIT.ok;
+  }
+  if (track === 'drift') {
+    const runs: DriftRun[] = [];
+    const started = performance.now();
+    for (const [i, entry] of entries.entries()) {
+      const trace = loadTrace(o.traces, entry);
+      if (trace.repairs) io.err(`${entry.id}: repaired ${trace.repairs}\n`);
+      for (const d of DRIFT_DETECTORS) {
+        const progress = io.progress(`drift [${i + 1}/${entries.length}] ${entry.id} ${d}: points`);
+        const run = runDriftDetector(trace, d, o.out, progress);
+        progress.done(`${run.hits}/${run.windows} windows, ${run.falseAlarms} false alarms`);
+        runs.push(run);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const markdown = `${driftMarkdown(runs)}\nWall time: ${seconds.toFixed(1)} s\n`;
+    writeSummary({ runs, summary: summarizeDrift(runs), seconds }, markdown);
+    return EXIT.ok;
   }
   if (track === 'optimize') {
     const loads = entries.filter((e) => e.kind === 'load');
