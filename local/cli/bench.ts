@@ -51,6 +51,7 @@ export const BENCH_TRACKS = [
   'cost',
   'optimize',
   'graph',
+  'drift',
 ] as const;
 
 export interface BenchOptions {
@@ -86,11 +87,11 @@ Tracks (shared/bench/PROTOCOL.md):
   optimize   the genetic policy search on every load trace: the twin planner's settings searched on
              a train window (7 days after a week of history), the default and the winner replayed
              on the last 3 days; --seed, --population, --generations as the optimize workflow's
-  graph      dependency pairs from the load traces: downstream = 0.6 × upstream 10 min later + another
-             trace's real load; its 60-minute relMAE with the upstream's forecast propagated vs without
   drift      reads every trace point by point with the twin's detector (CUSUM on its one-step
              residuals) and the reference (3 sigma on seasonal-naive residuals); scores recall over
              anomaly windows, false alarms per day, median delay; writes OUT/<id>.<detector>.flags.csv
+  graph      dependency pairs from the load traces: downstream = 0.6 × upstream 10 min later + another
+             trace's real load; its 60-minute relMAE with the upstream's forecast propagated vs without
 Every track writes OUT/<track>-summary.json and OUT/<track>-summary.md and prints the markdown.
 Progress goes to stderr.`;
 
