@@ -88,6 +88,36 @@ describe('Function: propagate', () => {
     expect(r.weight).toBeGreaterThan(0.5);
   });
 
+  it("reads the upstream's observed load for the first lag minutes: exact when the edge explains everything", () => {
+    // Prepare: downstream = 0.5 × upstream 15 minutes later + 200, and an own forecast that is far off
+    const up = loadSeries(2 * DAY, 1, 17);
+    const down = follow(up, new Float64Array(2 * DAY).fill(200), 0.5, 15);
+    const o = DAY + 600;
+    const edge = discoverEdge(up.subarray(0, o), down.subarray(0, o), { stepMs: MIN });
+    const flat = new Float64Array(HOUR).fill(0);
+
+    // Act
+    const r = propagate({
+      history: down.subarray(0, o),
+      stepMs: MIN,
+      own: { p10: flat, p50: flat, p90: flat, model: 'zero' },
+      ownMAE: 100,
+      upstreams: [
+        {
+          id: 'up',
+          history: up.subarray(0, o),
+          forecast: dayAgo(up, o, 50),
+          forecastMAE: 50,
+          edge: edge as { lagMinutes: number; ratio: number; confidence: number },
+        },
+      ],
+    });
+
+    // Assess
+    const firstLag = Array.from(r.forecast.p50.subarray(0, 15), (v, h) => v - down[o + h]);
+    expect(Math.max(...firstLag.map(Math.abs))).toBeLessThan(1e-6);
+  });
+
   it('gives an unrelated upstream no weight: discovery finds no confidence in the edge', () => {
     // Prepare: an upstream with nothing to do with the downstream
     const up = loadSeries(4 * DAY, 1, 13);

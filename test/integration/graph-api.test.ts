@@ -1,0 +1,159 @@
+import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
+import type { ApiPorts } from '../../layers/core/api/ports.js';
+import { createApi } from '../../layers/core/api/router.js';
+import { TwinSchema } from '../../layers/core/twin/twin.js';
+import { requestCountTwin } from '../../local/fixtures/twins.js';
+import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
+import { follow, loadSeries } from '../unit/graph/synthetic.js';
+
+const NOW = Date.parse('2026-11-23T12:00:00.000Z');
+const MIN = 60_000;
+const MINUTES = 24 * 60;
+const START = NOW - MINUTES * MIN;
+
+const noWorkflows: ApiPorts['workflows'] = {
+  start: async () => {},
+  status: async () => ({ status: 'unknown' }),
+};
+
+const samples = (values: Float64Array) =>
+  Array.from(values, (v, m) => ({ t: START + m * MIN, v })).filter((s) => Number.isFinite(s.v));
+
+describe('the dependency graph through the API, on the DynamoDB twin store (dynalite)', () => {
+  let db: LocalDynamo;
+  let store: DynamoTwinStore;
+  let api: ReturnType<typeof createApi>;
+
+  const call = async (method: string, path: string, body?: unknown, query: Record<string, string> = {}) => {
+    const res = await api({
+      method,
+      path,
+      query,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: JSON.parse(res.body) };
+  };
+  const fields = (r: { body: { problems?: { field: string }[] } }) =>
+    (r.body.problems ?? []).map((p) => p.field).sort();
+
+  beforeAll(async () => {
+    db = await startDynalite();
+  });
+
+  beforeEach(async () => {
+    store = new DynamoTwinStore(db.client, { tableName: await db.newTable() });
+    api = createApi({ store, workflows: noWorkflows, now: () => NOW });
+    // front calls back: back = 0.5 × front 5 minutes later + its own load; other is unrelated
+    const front = loadSeries(MINUTES, 1, 21);
+    const back = follow(
+      front,
+      loadSeries(MINUTES, 1, 22, 5).map((v) => 0.2 * v),
+      0.5,
+      5,
+    );
+    const other = loadSeries(MINUTES, 1, 23);
+    for (const [id, values] of [
+      ['front', front],
+      ['back', back],
+      ['other', other],
+    ] as const) {
+      await store.createTwin(requestCountTwin(id, 100));
+      await store.appendSamples(id, 'requests', samples(values));
+    }
+  });
+
+  afterAll(async () => {
+    await db.stop();
+  });
+
+  it('declares an edge with a call ratio and shows it with the lag and confidence the series give', async () => {
+    // Act
+    const put = await call('PUT', '/twins/front/dependencies', {
+      dependsOn: [{ to: 'back', callRatio: 0.5 }],
+    });
+    const graph = await call('GET', '/graph');
+
+    // Assess
+    expect([put.status, put.body.version, put.body.dependsOn]).toEqual([
+      200,
+      2,
+      [{ to: 'back', callRatio: 0.5 }],
+    ]);
+    expect(graph.body.dependencies).toEqual([
+      {
+        from: 'front',
+        to: 'back',
+        source: 'declared',
+        callRatio: 0.5,
+        lagMinutes: 5,
+        confidence: expect.any(Number),
+      },
+    ]);
+    expect(graph.body.dependencies[0].confidence).toBeGreaterThan(0.5);
+    expect(graph.body.edges).toEqual([{ from: 'front', to: 'back' }]);
+  });
+
+  it('discovers an undeclared edge from the load series, and none with the unrelated twin', async () => {
+    const graph = await call('GET', '/graph');
+
+    expect(graph.body.dependencies).toEqual([
+      expect.objectContaining({ from: 'front', to: 'back', source: 'discovered', lagMinutes: 5 }),
+    ]);
+    expect(graph.body.dependencies[0].callRatio).toBeCloseTo(0.5, 1);
+    expect(graph.body.discovery).toEqual({ hours: 24, twins: 3 });
+  });
+
+  it('gives each node its criticality: what depends on it', async () => {
+    await call('PUT', '/twins/other/dependencies', { dependsOn: ['front'] });
+
+    const graph = await call('GET', '/graph', undefined, { hours: '0' });
+
+    // other → front (declared), and with hours=0 nothing is discovered
+    const byId = Object.fromEntries(graph.body.nodes.map((n: { id: string }) => [n.id, n]));
+    expect([
+      byId.front.dependants,
+      byId.front.criticality,
+      byId.other.dependants,
+      byId.back.dependants,
+    ]).toEqual([1, 1, 0, 0]);
+    expect(graph.body.dependencies[0]).toMatchObject({
+      source: 'declared',
+      confidence: null,
+      callRatio: null,
+    });
+  });
+
+  it('keeps plain twin ids as they were stored before call ratios', async () => {
+    const put = await call('PUT', '/twins/front/dependencies', {
+      dependsOn: ['back', { to: 'other', lagMinutes: 3 }],
+    });
+    const read = await call('GET', '/twins/front');
+
+    expect(read.body.twin.dependsOn).toEqual(['back', { to: 'other', lagMinutes: 3 }]);
+    expect(put.status).toBe(200);
+    // a twin item written before edges had fields parses unchanged
+    expect(TwinSchema.parse({ ...read.body.twin, dependsOn: ['back'] }).dependsOn).toEqual(['back']);
+  });
+
+  it('answers 400 naming the fields at fault', async () => {
+    const bad = await call('PUT', '/twins/front/dependencies', {
+      dependsOn: [{ to: 'back', callRatio: -1 }],
+      extra: 1,
+    });
+    const self = await call('PUT', '/twins/front/dependencies', { dependsOn: ['back', 'front'] });
+    const twice = await call('PUT', '/twins/front/dependencies', { dependsOn: ['back', { to: 'back' }] });
+
+    expect([bad.status, fields(bad)]).toEqual([400, ['body.dependsOn.0.callRatio', 'body.extra']]);
+    expect([self.status, fields(self)]).toEqual([400, ['body.dependsOn.1']]);
+    expect([twice.status, fields(twice)]).toEqual([400, ['body.dependsOn']]);
+  });
+
+  it('answers 404 for an unknown twin and 409 for a stale version', async () => {
+    const missing = await call('PUT', '/twins/nope/dependencies', { dependsOn: [] });
+    await call('PUT', '/twins/front/dependencies', { dependsOn: ['back'] });
+    const stale = await call('PUT', '/twins/front/dependencies', { dependsOn: [], version: 1 });
+
+    expect([missing.status, stale.status, stale.body.error]).toEqual([404, 409, 'conflict']);
+    expect((await call('GET', '/twins/front')).body.twin.dependsOn).toEqual(['back']);
+  });
+});
