@@ -7,11 +7,14 @@ import {
   type LiveOutlook,
   liveOutlook,
   planWithPolicy,
+  SLOT_MS,
 } from '../policy/live-plan.js';
 import { DAY_MS, MINUTE_MS } from '../series/grid.js';
+import type { Sample } from '../series/read-trace.js';
 import type { RecordOf } from '../store/records.js';
-import type { Controls, TwinStore } from '../store/twin-store.js';
-import { shadowPolicyOf, type Twin } from '../twin/twin.js';
+import { type Controls, TwinConflictError, type TwinStore } from '../store/twin-store.js';
+import { type AlertPublisher, DRIFT_WINDOW_RECORDS, driftStep, residualsOf } from '../twin/drift-watch.js';
+import { type MetricQuery, shadowPolicyOf, type Twin } from '../twin/twin.js';
 import { recordFailure, recordOutcome } from './decision-records.js';
 import { decisionIdFor, decisionSlot } from './decision-slot.js';
 import type { PendingActuation, PlanBatchEvent, PlanBatchResult } from './events.js';
@@ -30,6 +33,8 @@ export interface LoopPorts {
   scheduleMinutes: number;
   /** Twins planned at once within a batch. */
   concurrency?: number;
+  /** Where drift alerts go (EventBridge in AWS, the log locally); none: drift is recorded only. */
+  alerts?: AlertPublisher;
   /** Told of each twin's decision (the Lambda logs it: the dashboard's forecast-vs-actual query reads those lines). */
   onPlanned?: (twinId: string, decision: PendingActuation['record']) => void;
 }
@@ -127,8 +132,76 @@ async function planTwin(
   }
   // after the live decision is settled, so that nothing a candidate does can change it
   await planShadows(p, twin, outlook, target, shadowHistory, now, slot);
+  if (load) await watchDrift(p, twin, load, loadSamples, now, slot);
   const actuate = twin.policy.mode !== 'forecast-only' && !known;
   return { request, record, actuate };
+}
+
+/**
+ * Compares the twin's recent forecasts (each stored record's first slot) with the observed peaks
+ * of those slots and runs the drift detector over them (twin/drift-watch.ts). On a new drift:
+ * a `drifting` record, the twin's calibration set (the planner widens its band until
+ * `widenUntil`; the forecaster refits from the stored history every cycle anyway) and an alert;
+ * once the widening is over and the window no longer flags, a `recalibrated` record and the
+ * calibration cleared. Cost: one query of DRIFT_WINDOW_RECORDS forecast records per twin and
+ * cycle, and no write unless the twin's drift state changes. Records first (idempotent ids), the
+ * twin second: a retried batch finds the twin updated and neither writes nor alerts again.
+ */
+async function watchDrift(
+  p: LoopPorts,
+  twin: Twin,
+  load: MetricQuery,
+  samples: readonly Sample[],
+  now: number,
+  slot: { at: string },
+): Promise<void> {
+  const page = await p.store.listRecords(twin.id, 'forecast', { limit: DRIFT_WINDOW_RECORDS });
+  const predicted = page.items.filter((r) => r.metric === load.key).flatMap((r) => r.points.slice(0, 1));
+  if (predicted.length === 0) return;
+  const from = Math.min(...predicted.map((x) => x.t));
+  // per-minute demand, as the planner reads it: a Sum over a longer period spread over its minutes
+  const perMinute = load.stat === 'Sum' ? 60 / load.periodSeconds : 1;
+  const demand = samples
+    .filter((s) => s.t >= from && Number.isFinite(s.v))
+    .map((s) => ({ t: s.t, v: s.v * perMinute }));
+  const window = residualsOf(predicted, demand, SLOT_MS, now);
+  const step = driftStep(window, twin.calibration, load.key, SLOT_MS, now);
+  if (step.kind === 'none') return;
+  const span = {
+    residuals: window.residuals.length,
+    from: new Date(window.times[0] ?? now).toISOString(),
+    to: new Date(window.times.at(-1) ?? now).toISOString(),
+  };
+  const alert =
+    step.kind === 'flag'
+      ? {
+          status: 'drifting' as const,
+          direction: step.flag.direction,
+          score: step.flag.score,
+          message: `${load.key} ran ${step.flag.direction === 'up' ? 'above' : 'below'} the twin's forecast since ${step.calibration.since}: its band is widened until ${step.calibration.widenUntil}`,
+        }
+      : {
+          status: 'recalibrated' as const,
+          score: 0,
+          message: `${load.key} is back within the twin's forecast band: the widening is lifted`,
+        };
+  await p.store.putRecord(twin.id, 'drift', {
+    id: `drift-${slot.at}`,
+    at: slot.at,
+    metric: load.key,
+    ...alert,
+    ...span,
+  });
+  try {
+    await p.store.updateTwin(twin.id, twin.version, {
+      calibration: step.kind === 'flag' ? step.calibration : null,
+    });
+  } catch (e) {
+    // someone changed the twin meanwhile: the next cycle compares again on the new version
+    if (e instanceof TwinConflictError) return;
+    throw e;
+  }
+  await p.alerts?.publish({ twinId: twin.id, metric: load.key, at: slot.at, ...alert });
 }
 
 type ShadowDecision = RecordOf<'shadow-decision'>;

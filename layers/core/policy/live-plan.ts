@@ -114,7 +114,7 @@ export function liveOutlook(p: Omit<LivePlanInput, 'recentAsks'>): LiveOutlook {
   // capacity first: a twin without it stops before the forecast is paid for
   const k = capacityPerInstance(p, perMinute);
   return {
-    forecast: forecastPeaks(perMinute, now),
+    forecast: widenedWhileRecalibrating(forecastPeaks(perMinute, now), twin, now),
     capacityPerInstance: k,
     lastObservedDemand: perMinute[perMinute.length - 1].v,
   };
@@ -199,6 +199,29 @@ function forecastPeaks(load: Sample[], now: number): LiveForecast {
   if (!peaks.some((v) => !Number.isNaN(v))) peaks[peaks.length - 1] = load[load.length - 1].v;
   const f = forecastTwin({ history: peaks, t0, stepMs: SLOT_MS, horizon: HORIZON_SLOTS });
   return { t0: origin, stepMs: SLOT_MS, p10: [...f.p10], p50: [...f.p50], p90: [...f.p90], model: f.model };
+}
+
+/**
+ * While the twin recalibrates after a drift (its `calibration` set by the loop's drift watch),
+ * the band's half-widths are stretched around the median: the planner provisions for a quantile
+ * further from it, and the next residuals are judged against the wider band until they settle.
+ */
+function widenedWhileRecalibrating(
+  f: LiveForecast,
+  twin: Pick<Twin, 'calibration'>,
+  now: number,
+): LiveForecast {
+  const c = twin.calibration;
+  if (!c || !(Date.parse(c.widenUntil) > now)) return f;
+  const s = c.bandScale;
+  return {
+    ...f,
+    p10: f.p10.map((v, h) =>
+      v >= 0 ? Math.max(0, f.p50[h] - s * (f.p50[h] - v)) : f.p50[h] - s * (f.p50[h] - v),
+    ),
+    p90: f.p90.map((v, h) => f.p50[h] + s * (v - f.p50[h])),
+    model: `${f.model} (band ×${s} after drift)`,
+  };
 }
 
 /** The forecast quantile's peak over [from, to). */

@@ -55,6 +55,12 @@ export const DriftRecordSchema = RecordBase.extend({
   score: z.number(),
   message: z.string(),
   status: z.enum(['drifting', 'recalibrated', 'cleared']),
+  /** `up`: the live values ran above the twin's prediction; `down`: below. */
+  direction: z.enum(['up', 'down']).optional(),
+  /** The residuals compared: how many, and the time of the first and last (ISO 8601). */
+  residuals: z.number().int().min(0).optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
 });
 
 /** A remediation waiting for a person: the token is its id, the answer is a record of its own. */

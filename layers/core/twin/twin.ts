@@ -187,6 +187,22 @@ export const TwinInputSchema = z
   });
 export type TwinInput = z.input<typeof TwinInputSchema>;
 
+/**
+ * Set by the forecast-and-plan loop when the live service drifted from its twin
+ * (layers/core/twin/drift-watch.ts): until `widenUntil` the planner widens the forecast band
+ * (live-plan.ts), then the loop clears it once the residuals have settled.
+ */
+export const CalibrationSchema = z.object({
+  /** When the drift was flagged (ISO 8601). */
+  since: z.string(),
+  widenUntil: z.string(),
+  metric: z.string(),
+  direction: z.enum(['up', 'down']),
+  /** The band's half-widths are multiplied by this while widened. */
+  bandScale: z.number().min(1).max(10),
+});
+export type Calibration = z.infer<typeof CalibrationSchema>;
+
 /** A stored twin: the input plus the optimistic-locking version and timestamps. */
 export const TwinSchema = z.object({
   id: TwinIdSchema,
@@ -199,6 +215,8 @@ export const TwinSchema = z.object({
   dependsOn: StoredDependsOnSchema.default([]),
   // twins stored before shadow evaluation have no candidates
   shadows: ShadowsSchema.default([]),
+  // null once a drift has settled
+  calibration: CalibrationSchema.nullish(),
   version: z.number().int().positive(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -213,6 +231,8 @@ export const TwinPatchSchema = z
     capacityModel: CapacityModelRecordSchema,
     dependsOn: DependsOnSchema,
     shadows: ShadowsSchema,
+    /** Written by the loop's drift watch; null clears it. */
+    calibration: CalibrationSchema.nullable(),
   })
   .partial()
   .strict();
