@@ -5,13 +5,14 @@ import { isTransient } from '../../layers/aws/retry.js';
 import { PlanBatchEventSchema } from '../../layers/core/loop/events.js';
 import { planBatch } from '../../layers/core/loop/plan-batch.js';
 import { parseEnv, parseEvent } from '../shared/parse-input.js';
-import { LoopEnvSchema, scalingTargetFromEnv, storeFromEnv } from '../shared/wiring.js';
+import { eventBridgeAlerts, LoopEnvSchema, scalingTargetFromEnv, storeFromEnv } from '../shared/wiring.js';
 
 const env = parseEnv(LoopEnvSchema);
 const log = new Logger({ serviceName: 'twinscale-plan-batch' });
 const ports = {
   store: storeFromEnv(),
   target: scalingTargetFromEnv(),
+  alerts: eventBridgeAlerts(),
   isTransient,
   scheduleMinutes: env.SCHEDULE_MINUTES,
   onPlanned: (twinId: string, d: { desired?: number; previous?: number; reason: Record<string, unknown> }) =>

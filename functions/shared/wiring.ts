@@ -2,10 +2,12 @@ import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-s
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
 import { AwsScalingTarget } from '../../layers/aws/scaling/aws-scaling-target.js';
 import { MANAGED_TAG } from '../../layers/core/act/scaling-target.js';
+import { type AlertPublisher, DRIFT_EVENT } from '../../layers/core/twin/drift-watch.js';
 import { parseEnv } from './parse-input.js';
 
 /** Every function's table settings, from the environment the CDK stack sets. */
@@ -43,3 +45,38 @@ export const scalingTargetFromEnv = (env: NodeJS.ProcessEnv = process.env): AwsS
 export const LoopEnvSchema = TableEnvSchema.extend({
   SCHEDULE_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
 });
+
+/**
+ * An entry PutEvents refused (it answers 200 with FailedEntryCount): the twin's cycle fails and the
+ * next one alerts again, the twin not being marked yet.
+ */
+export class AlertPublishError extends Error {
+  override readonly name = 'AlertPublishError';
+}
+
+/**
+ * Drift alerts as EventBridge events on the account's default bus; the stack's rule routes them
+ * to the alarm topic (SNS).
+ */
+export function eventBridgeAlerts(client = new EventBridgeClient({})): AlertPublisher {
+  return {
+    async publish(alert) {
+      const out = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: DRIFT_EVENT.source,
+              DetailType: DRIFT_EVENT.detailType,
+              Resources: [],
+              Detail: JSON.stringify(alert),
+            },
+          ],
+        }),
+      );
+      if (out.FailedEntryCount) {
+        const e = out.Entries?.[0];
+        throw new AlertPublishError(`PutEvents refused the drift alert: ${e?.ErrorCode} ${e?.ErrorMessage}`);
+      }
+    },
+  };
+}

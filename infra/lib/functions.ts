@@ -187,9 +187,17 @@ export class TwinFunctions extends Construct {
     f['plan-batch'].addToRolePolicy(targets);
     f.actuator.addToRolePolicy(targets);
 
+    const { account, region, partition } = Stack.of(this);
+    // Drift alerts: events on the account's default bus only (observability.ts routes them to SNS)
+    f['plan-batch'].addToRolePolicy(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [`arn:${partition}:events:${region}:${account}:event-bus/default`],
+      }),
+    );
+
     // Actuation only on resources carrying the managed tag: IAM enforces what the actuator checks.
     const tagged = { StringEquals: { [`aws:ResourceTag/${p.config.managedTagKey}`]: 'true' } };
-    const { account, region, partition } = Stack.of(this);
     f.actuator.addToRolePolicy(
       new PolicyStatement({
         actions: ['autoscaling:SetDesiredCapacity'],

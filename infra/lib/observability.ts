@@ -12,6 +12,8 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Key } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,6 +21,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DRIFT_EVENT } from '../../layers/core/twin/drift-watch.js';
 
 export interface TwinObservabilityProps {
   key: Key;
@@ -52,6 +55,22 @@ export class TwinObservability extends Construct {
       }),
     );
     if (p.alarmEmail) this.topic.addSubscription(new EmailSubscription(p.alarmEmail));
+    // Drift alerts: the planner puts them on the default bus; this rule sends them to the topic,
+    // whose key must let EventBridge encrypt for it (the target adds the topic policy)
+    p.key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy, "*" is this key
+      }),
+    );
+    new Rule(this, 'DriftAlerts', {
+      description:
+        'Twinscale drift alerts (the live service stopped behaving like its twin) to the alarm topic',
+      eventBus: EventBus.fromEventBusName(this, 'DefaultBus', 'default'),
+      eventPattern: { source: [DRIFT_EVENT.source], detailType: [DRIFT_EVENT.detailType] },
+      targets: [new SnsTopic(this.topic)],
+    });
     const alarm = (name: string, metric: IMetric, description: string) => {
       const a = new Alarm(this, name, {
         alarmDescription: description,

@@ -15,6 +15,7 @@ import { listDueTwins } from '../../layers/core/loop/list-due.js';
 import { planBatch } from '../../layers/core/loop/plan-batch.js';
 import { recordBatchFailure } from '../../layers/core/loop/record-batch-failure.js';
 import type { TwinStore } from '../../layers/core/store/twin-store.js';
+import type { AlertPublisher } from '../../layers/core/twin/drift-watch.js';
 import { localLambdaContext, type TaskFunction } from './local-state-machine.js';
 
 export interface LocalLoopPorts {
@@ -23,7 +24,16 @@ export interface LocalLoopPorts {
   tableName: string;
   target: ScalingTarget;
   scheduleMinutes: number;
+  /** Where drift alerts go; by default a line on stderr (EventBridge and SNS in AWS). */
+  alerts?: AlertPublisher;
 }
+
+/** Drift alerts locally: one JSON line on stderr, where the runtime's other messages go. */
+export const loggedAlerts: AlertPublisher = {
+  async publish(alert) {
+    process.stderr.write(`${JSON.stringify({ alert: 'drift', ...alert })}\n`);
+  },
+};
 
 /**
  * The forecast-and-plan tasks bound to the same core functions the Lambda handlers call, with
@@ -35,7 +45,13 @@ export function localLoopTasks(p: LocalLoopPorts): Record<string, TaskFunction> 
     target: p.target,
     controls: () => p.store.getControls(),
   });
-  const loop = { store: p.store, target: p.target, isTransient, scheduleMinutes: p.scheduleMinutes };
+  const loop = {
+    store: p.store,
+    target: p.target,
+    isTransient,
+    scheduleMinutes: p.scheduleMinutes,
+    alerts: p.alerts ?? loggedAlerts,
+  };
   return {
     ListDueTwinsFunctionArn: async (e) =>
       listDueTwins(

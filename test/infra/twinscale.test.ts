@@ -281,4 +281,30 @@ describe('Twinscale CDK construct', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
     expect(readFileSync(join(import.meta.dirname, '../../cdk.json'), 'utf8')).toContain('infra/bin/app.ts');
   });
+
+  test('drift alerts: the planner may put events on the default bus only, and a rule sends them to the alarm topic', () => {
+    const putEvents = statements(template).filter((s) => actions(s).includes('events:PutEvents'));
+    expect(putEvents).toHaveLength(1);
+    expect(JSON.stringify(putEvents[0].Resource)).toMatch(/:event-bus\/default"/);
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter(
+      (r) =>
+        (r as { Properties: { EventPattern?: { source?: string[] } } }).Properties.EventPattern
+          ?.source?.[0] === 'twinscale',
+    ) as { Properties: { EventPattern: unknown; EventBusName?: string; Targets: { Arn: unknown }[] } }[];
+    expect(rules).toHaveLength(1);
+    expect(rules[0].Properties.EventPattern).toEqual({
+      source: ['twinscale'],
+      'detail-type': ['Twinscale drift'],
+    });
+    expect(rules[0].Properties.EventBusName ?? 'default').toBe('default');
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    expect(rules[0].Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: topic } })]);
+    const key = Object.values(template.findResources('AWS::KMS::Key'))[0] as {
+      Properties: { KeyPolicy: { Statement: { Principal?: { Service?: string }; Action: string[] }[] } };
+    };
+    const events = key.Properties.KeyPolicy.Statement.find(
+      (s) => s.Principal?.Service === 'events.amazonaws.com',
+    );
+    expect(events?.Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+  });
 });

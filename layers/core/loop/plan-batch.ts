@@ -144,8 +144,9 @@ async function planTwin(
  * `widenUntil`; the forecaster refits from the stored history every cycle anyway) and an alert;
  * once the widening is over and the window no longer flags, a `recalibrated` record and the
  * calibration cleared. Cost: one query of DRIFT_WINDOW_RECORDS forecast records per twin and
- * cycle, and no write unless the twin's drift state changes. Records first (idempotent ids), the
- * twin second: a retried batch finds the twin updated and neither writes nor alerts again.
+ * cycle, and no write unless the twin's drift state changes. The record first (idempotent id), the
+ * alert, the twin last: a failure before the twin is updated repeats the step next time, so an
+ * alert may be sent twice but is never lost; once the twin is updated nothing repeats.
  */
 async function watchDrift(
   p: LoopPorts,
@@ -192,6 +193,7 @@ async function watchDrift(
     ...alert,
     ...span,
   });
+  await p.alerts?.publish({ twinId: twin.id, metric: load.key, at: slot.at, ...alert });
   try {
     await p.store.updateTwin(twin.id, twin.version, {
       calibration: step.kind === 'flag' ? step.calibration : null,
@@ -201,7 +203,6 @@ async function watchDrift(
     if (e instanceof TwinConflictError) return;
     throw e;
   }
-  await p.alerts?.publish({ twinId: twin.id, metric: load.key, at: slot.at, ...alert });
 }
 
 type ShadowDecision = RecordOf<'shadow-decision'>;

@@ -43,6 +43,9 @@ export interface DriftAlert {
   message: string;
 }
 
+/** The EventBridge event a drift alert is sent as (the infra's rule matches these to the alarm topic). */
+export const DRIFT_EVENT = { source: 'twinscale', detailType: 'Twinscale drift' } as const;
+
 /** Where drift alerts go: EventBridge (routed to the alarm topic) in AWS, the log locally. */
 export interface AlertPublisher {
   publish(alert: DriftAlert): Promise<void>;
