@@ -13,11 +13,12 @@ const SHIFT_AT = NOW + 120 * MIN;
  * Two days of per-minute requests around 300/min with a deterministic wobble, and four hours
  * after NOW; `shifted`: from NOW + 2 h the load doubles.
  */
-const requests = (shifted: boolean) =>
-  Array.from({ length: 2 * 1440 + 240 }, (_, i) => {
+const requests = (shifted: boolean, shiftMinutes = Number.POSITIVE_INFINITY, minutes = 240) =>
+  Array.from({ length: 2 * 1440 + minutes }, (_, i) => {
     const t = NOW - 2 * 1440 * MIN + i * MIN;
     const v = 300 + 60 * Math.sin((2 * Math.PI * i) / 1440) + 15 * Math.sin(i * 2.3) + 10 * Math.cos(i * 0.7);
-    return { t, v: Math.round(shifted && t >= SHIFT_AT ? 2 * v : v) };
+    const doubled = shifted && t >= SHIFT_AT && t < SHIFT_AT + shiftMinutes * MIN;
+    return { t, v: Math.round(doubled ? 2 * v : v) };
   });
 
 describe('planBatch drift watch, on dynalite', () => {
@@ -31,18 +32,18 @@ describe('planBatch drift watch, on dynalite', () => {
   });
 
   /** Cycles every 5 minutes from NOW for four hours; what was recorded and alerted. */
-  async function run(shifted: boolean) {
+  async function run(shifted: boolean, shiftMinutes?: number, minutes = 240) {
     const store = new DynamoTwinStore(db.client, { tableName: await db.newTable() });
     const targets = new SimulatedTargets();
     await store.createTwin(requestCountTwin('web', 100, { policy: { mode: 'forecast-only' } }));
-    await store.appendSamples('web', 'requests', requests(shifted));
+    await store.appendSamples('web', 'requests', requests(shifted, shiftMinutes, minutes));
     targets.add(
       { kind: 'asg', autoScalingGroupName: 'web' },
       { capacity: 6, running: 6, min: 1, max: 40, managed: true },
     );
     const alerts: DriftAlert[] = [];
     const versions: number[] = [];
-    for (let m = 0; m < 240; m += 5) {
+    for (let m = 0; m < minutes; m += 5) {
       await planBatch(
         {
           store,
@@ -86,4 +87,14 @@ describe('planBatch drift watch, on dynalite', () => {
     expect(twin?.calibration ?? undefined).toBeUndefined();
     expect(new Set(versions)).toEqual(new Set([1]));
   }, 60_000);
+
+  test('a drift that passes is settled once the widening is over: a recalibrated record, the calibration cleared, a second alert', async () => {
+    // Act: the load doubles for an hour only; cycles for ten hours
+    const { drift, twin, alerts } = await run(true, 60, 600);
+    // Assess: newest first
+    expect(drift.map((d) => d.status)).toEqual(['recalibrated', 'drifting']);
+    expect(Date.parse(drift[0].at)).toBeGreaterThanOrEqual(Date.parse(drift[1].at) + 6 * 60 * MIN);
+    expect(twin?.calibration ?? null).toBeNull();
+    expect(alerts.map((a) => a.status)).toEqual(['drifting', 'recalibrated']);
+  }, 120_000);
 });
