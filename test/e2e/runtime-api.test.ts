@@ -266,6 +266,10 @@ describe('the local runtime end to end: real traces → collector → forecast-a
         '/twins/{id}/shadows/compare',
         '/twins/{id}/shadows/{shadowId}',
         '/twins/{id}/shadows/{shadowId}/promote',
+        '/twins/{id}/compliance/evaluate',
+        '/policies',
+        '/policies/{id}',
+        '/schemas/policy.json',
         '/violations',
       ].sort(),
     );

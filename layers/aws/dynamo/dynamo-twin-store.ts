@@ -10,6 +10,11 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import {
+  PolicyIdSchema,
+  type StoredPolicy,
+  StoredPolicySchema,
+} from '../../core/compliance/policy-document.js';
 import { decodeSamples, encodeSamples } from '../../core/series/codec.js';
 import { DAY_MS } from '../../core/series/grid.js';
 import { dayOf, mergeSamples, splitByDay } from '../../core/series/merge.js';
@@ -384,6 +389,58 @@ export class DynamoTwinStore implements TwinStore {
     );
   }
 
+  // ---- compliance policies: one item each in the POLICY partition, read whole (a few, shared by every twin)
+
+  async putPolicy(policy: StoredPolicy): Promise<void> {
+    const doc = parseInput(StoredPolicySchema, policy, 'policy');
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.s.tableName,
+        Item: { ...policyKey(doc.id), doc: JSON.stringify(doc) },
+      }),
+    );
+  }
+
+  async getPolicy(id: string): Promise<StoredPolicy | undefined> {
+    const r = await this.doc.send(
+      new GetCommand({
+        TableName: this.s.tableName,
+        Key: policyKey(checkPolicyId(id)),
+        ConsistentRead: true,
+      }),
+    );
+    return r.Item ? StoredPolicySchema.parse(JSON.parse(r.Item.doc)) : undefined;
+  }
+
+  async listPolicies(): Promise<StoredPolicy[]> {
+    const out: StoredPolicy[] = [];
+    let cursor: string | undefined;
+    do {
+      const r = await this.query(
+        {
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': POLICY_PARTITION },
+          ConsistentRead: true,
+        },
+        { limit: 100, cursor },
+      );
+      out.push(...r.items.map((i) => StoredPolicySchema.parse(JSON.parse(i.doc))));
+      cursor = r.cursor;
+    } while (cursor);
+    return out;
+  }
+
+  async deletePolicy(id: string): Promise<boolean> {
+    const r = await this.doc.send(
+      new DeleteCommand({
+        TableName: this.s.tableName,
+        Key: policyKey(checkPolicyId(id)),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return r.Attributes !== undefined;
+  }
+
   // ---- helpers
 
   private expiry(fromMs: number): number {
@@ -418,6 +475,16 @@ export class DynamoTwinStore implements TwinStore {
       pending = (r.UnprocessedItems?.[this.s.tableName] ?? []) as typeof pending;
     }
   }
+}
+
+/** Compliance policies: pk `POLICY`, sk `<policy id>` (beside CONTROL and IDEMPOTENCY in table-shape.ts's table). */
+const POLICY_PARTITION = 'POLICY';
+const policyKey = (id: string) => ({ pk: POLICY_PARTITION, sk: id });
+
+function checkPolicyId(id: string): string {
+  const r = PolicyIdSchema.safeParse(id);
+  if (!r.success) throw new StoreInputError(`policy id "${id}": ${r.error.issues[0].message}`);
+  return id;
 }
 
 function checkId(id: string): string {

@@ -9,6 +9,7 @@ import { ApiError, type ApiRequest, type ApiResponse, type ErrorBody, type Probl
 import { openApiDocument } from './openapi.js';
 import type { ApiPorts } from './ports.js';
 import { decodeBody, type Route } from './route.js';
+import { complianceRoutes } from './routes/compliance.js';
 import { controlRoutes } from './routes/controls.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { graphRoutes } from './routes/graph.js';
@@ -25,6 +26,7 @@ export const ROUTES: readonly Route[] = [
   ...whatIfRoutes,
   ...graphRoutes,
   ...insightRoutes,
+  ...complianceRoutes,
   ...controlRoutes,
 ];
 

@@ -42,10 +42,29 @@ export const ScenarioRecordSchema = RecordBase.extend({
 
 export const OptimizationRecordSchema = ScenarioRecordSchema;
 
+/**
+ * A compliance rule broken (or, `resolved`, kept again) by a twin. The fields after `message` came
+ * with compliance policies (layers/core/compliance/): a record written before them has none.
+ */
 export const ViolationRecordSchema = RecordBase.extend({
   rule: z.string(),
   severity: z.enum(['low', 'medium', 'high', 'critical']),
   message: z.string(),
+  /** The policy the rule belongs to. */
+  policy: z.string().optional(),
+  /** `open` when found; `resolved` when a later evaluation found the rule kept. Absent: open. */
+  status: z.enum(['open', 'resolved']).optional(),
+  observed: z.union([z.number(), z.string()]).optional(),
+  threshold: z.union([z.number(), z.string()]).optional(),
+  /** Forecast rules: when the breach is expected (ISO 8601). */
+  expectedAt: z.iso.datetime().optional(),
+  /** The twin's criticality in the dependency graph (its dependants weighted by path). */
+  impact: z.number().min(0).optional(),
+  dependants: z.number().int().min(0).optional(),
+  /** Instance-hours a day the remediation would add. */
+  fixCost: z.number().min(0).optional(),
+  /** The rule's remediation: `action` (scale, change-bounds, notify) and its settings. */
+  remediation: z.record(z.string(), z.unknown()).optional(),
 });
 
 /** The live service stopped behaving like its twin: what was compared, how far apart, and since when. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { StoredPolicy } from '../compliance/policy-document.js';
 import type { Sample } from '../series/read-trace.js';
 import type { Twin, TwinInput, TwinPatch } from '../twin/twin.js';
 import type { RecordKind, RecordOf } from './records.js';
@@ -87,6 +88,14 @@ export interface TwinStore {
   /** Read on every actuation, strongly consistent, so the kill switch acts at once. */
   getControls(): Promise<Controls>;
   putControls(controls: Controls): Promise<void>;
+
+  /** Compliance policies (layers/core/compliance/): a few documents shared by every twin. Replaces one of the same id. */
+  putPolicy(policy: StoredPolicy): Promise<void>;
+  getPolicy(id: string): Promise<StoredPolicy | undefined>;
+  /** Every policy, in id order. */
+  listPolicies(): Promise<StoredPolicy[]>;
+  /** False if there was no such policy. */
+  deletePolicy(id: string): Promise<boolean>;
 }
 
 export class TwinNotFoundError extends Error {

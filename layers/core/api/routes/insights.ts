@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { orderViolations } from '../../compliance/evaluate.js';
+import { latestViolations } from '../../compliance/violation-records.js';
 import { inParallel } from '../../in-parallel.js';
 import {
   ApprovalAnswerRecordSchema,
@@ -64,7 +66,8 @@ export const insightRoutes = [
   route({
     method: 'GET',
     path: '/violations',
-    summary: 'Policy rule violations across twins, newest first',
+    summary:
+      'Open policy rule violations across twins: the most severe first, then the most depended-on twin, then the cheapest fix',
     query: LimitQuerySchema,
     response: {
       status: 200,
@@ -72,7 +75,16 @@ export const insightRoutes = [
       description: 'violations',
     },
     async handle({ query }, { store }) {
-      return { status: 200, body: { items: await latestAcrossTwins(store, 'violation', query.limit) } };
+      const twins = await allTwins(store);
+      const open: (RecordOf<'violation'> & { twinId: string })[] = [];
+      await inParallel(twins, 8, async (t) => {
+        for (const r of (await latestViolations(store, t.id)).values())
+          if (r.status !== 'resolved') open.push({ twinId: t.id, ...r });
+      });
+      const ordered = orderViolations(
+        open.map((v) => ({ ...v, impact: v.impact ?? 0, fixCost: v.fixCost ?? 0, record: v })),
+      );
+      return { status: 200, body: { items: ordered.slice(0, query.limit).map((v) => v.record) } };
     },
   }),
   route({

@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { evaluateCompliance, type TargetConfig } from '../../compliance/evaluate.js';
+import {
+  PolicyIdSchema,
+  type PolicyProblem,
+  policyJsonSchema,
+  type StoredPolicy,
+  StoredPolicySchema,
+  validatePolicyValue,
+} from '../../compliance/policy-document.js';
+import { latestViolations, recordChanges } from '../../compliance/violation-records.js';
+import { criticality } from '../../graph/criticality.js';
+import { MINUTE_MS } from '../../series/grid.js';
+import type { Sample } from '../../series/read-trace.js';
+import { type RecordOf, ViolationRecordSchema } from '../../store/records.js';
+import type { TwinStore } from '../../store/twin-store.js';
+import { declaredEdgesOf, type Twin, TwinIdSchema } from '../../twin/twin.js';
+import { ApiError, notFound } from '../http.js';
+import { route } from '../route.js';
+import { allTwins } from './insights.js';
+
+const PolicyParamsSchema = z.object({ id: PolicyIdSchema });
+
+/** The target's configuration, as the caller knows it (instance types and tags are read nowhere else yet). */
+const TargetConfigSchema = z
+  .object({
+    capacity: z.number().int().min(0).optional(),
+    min: z.number().int().min(0).optional(),
+    max: z.number().int().min(0).optional(),
+    instanceTypes: z.array(z.string().min(1)).max(100).optional(),
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+  })
+  .strict();
+
+const EvaluateBodySchema = z
+  .object({
+    target: TargetConfigSchema.optional().describe(
+      "what is known of the target; absent fields: capacity from the latest decision, bounds from the twin's policy",
+    ),
+  })
+  .strict();
+
+const ViolationSchema = ViolationRecordSchema.omit({ id: true, at: true, status: true }).extend({
+  twinId: z.string(),
+  policy: z.string(),
+});
+
+/** The problems of a policy document as the API's problems: the field, and the rule at fault. */
+const asApiError = (problems: PolicyProblem[]) =>
+  new ApiError(
+    400,
+    'invalid-request',
+    problems.map((p) => `${p.rule ? `rule "${p.rule}": ` : ''}body.${p.path}: ${p.message}`).join('; '),
+    problems.map((p) => ({
+      field: p.path ? `body.${p.path}` : 'body',
+      message: p.rule ? `rule "${p.rule}": ${p.message}` : p.message,
+    })),
+  );
+
+export const complianceRoutes = [
+  route({
+    method: 'GET',
+    path: '/schemas/policy.json',
+    summary: 'The JSON Schema of a compliance policy document',
+    response: { status: 200, schema: z.record(z.string(), z.unknown()), description: 'a JSON Schema' },
+    async handle() {
+      return { status: 200, body: policyJsonSchema() };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/policies',
+    summary: 'Compliance policies, in id order',
+    response: {
+      status: 200,
+      schema: z.object({ items: z.array(StoredPolicySchema) }),
+      description: 'policies',
+    },
+    async handle(_, { store }) {
+      return { status: 200, body: { items: await store.listPolicies() } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/policies/{id}',
+    summary: 'One compliance policy',
+    params: PolicyParamsSchema,
+    response: { status: 200, schema: StoredPolicySchema, description: 'the policy' },
+    async handle({ params }, { store }) {
+      const policy = await store.getPolicy(params.id);
+      if (!policy) throw notFound(`policy "${params.id}"`);
+      return { status: 200, body: policy };
+    },
+  }),
+  route({
+    method: 'PUT',
+    path: '/policies/{id}',
+    summary: 'Create or replace a compliance policy (JSON, or YAML with Content-Type application/yaml)',
+    params: PolicyParamsSchema,
+    // checked in the handler, so that each problem names its rule (GET /schemas/policy.json)
+    body: z.record(z.string(), z.unknown()).describe('a policy document: see GET /schemas/policy.json'),
+    response: { status: 200, schema: StoredPolicySchema, description: 'the policy as stored' },
+    async handle({ params, body }, { store, now }) {
+      const checked = validatePolicyValue(body);
+      if (!checked.ok) throw asApiError(checked.problems);
+      const policy = { id: params.id, document: checked.document, updatedAt: new Date(now()).toISOString() };
+      await store.putPolicy(policy);
+      return { status: 200, body: policy };
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/policies/{id}',
+    summary: 'Remove a compliance policy (its open violations are resolved at the next evaluation)',
+    params: PolicyParamsSchema,
+    response: {
+      status: 200,
+      schema: z.object({ id: z.string(), deleted: z.literal(true) }),
+      description: 'deleted',
+    },
+    async handle({ params }, { store }) {
+      if (!(await store.deletePolicy(params.id))) throw notFound(`policy "${params.id}"`);
+      return { status: 200, body: { id: params.id, deleted: true } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/twins/{id}/compliance/evaluate',
+    summary:
+      "Evaluate every policy's rules on a twin now; violations that changed are recorded (GET /violations)",
+    params: z.object({ id: TwinIdSchema }),
+    body: EvaluateBodySchema,
+    response: {
+      status: 200,
+      schema: z.object({
+        twinId: z.string(),
+        evaluatedAt: z.string(),
+        violations: z.array(ViolationSchema),
+        skipped: z.array(z.object({ policy: z.string(), rule: z.string(), reason: z.string() })),
+        recorded: z.object({
+          opened: z.number().int().describe('violations new or changed in severity'),
+          resolved: z.number().int().describe('open violations whose rule is now kept, or gone'),
+        }),
+      }),
+      description: 'the violations, most severe first, then by impact, then by the cost of fixing',
+    },
+    async handle({ params, body }, { store, now }) {
+      const at = now();
+      const twin = await store.getTwin(params.id);
+      if (!twin) throw notFound(`twin "${params.id}"`);
+      const [policies, twins, latest, [forecast], [decision]] = await Promise.all([
+        store.listPolicies(),
+        allTwins(store),
+        latestViolations(store, twin.id),
+        store.listRecords(twin.id, 'forecast', { limit: 1 }).then((p) => p.items),
+        store.listRecords(twin.id, 'decision', { limit: 1 }).then((p) => p.items),
+      ]);
+      const graph = {
+        nodes: twins.map((t) => t.id),
+        edges: twins.flatMap((t) =>
+          declaredEdgesOf(t).map((e) => ({
+            from: t.id,
+            to: e.to,
+            source: 'declared' as const,
+            callRatio: null,
+            lagMinutes: null,
+            confidence: null,
+          })),
+        ),
+      };
+      const decisionK = decision?.reason.capacityPerInstance;
+      const result = evaluateCompliance({
+        twin,
+        policies,
+        samples: await samplesFor(store, twin, policies, at),
+        target: targetOf(twin, decision, body.target),
+        forecast: forecast && {
+          stepMs: forecast.points.length > 1 ? forecast.points[1].t - forecast.points[0].t : 5 * MINUTE_MS,
+          points: forecast.points,
+        },
+        capacityPerInstance:
+          typeof decisionK === 'number' ? decisionK : twin.capacityModel?.capacityPerInstance,
+        impact: criticality(graph).get(twin.id) ?? { dependants: 0, weight: 0 },
+        now: at,
+      });
+      const rules = new Set(policies.flatMap((p) => p.document.rules.map((r) => `${p.id}.${r.id}`)));
+      const skipped = new Set(result.skipped.map((s) => `${s.policy}.${s.rule}`));
+      const recorded = await recordChanges(store, twin.id, result.violations, latest, rules, skipped, at);
+      return {
+        status: 200,
+        body: {
+          twinId: twin.id,
+          evaluatedAt: new Date(at).toISOString(),
+          violations: result.violations,
+          skipped: result.skipped,
+          recorded,
+        },
+      };
+    },
+  }),
+];
+
+/** The target as the rules see it: what the caller says, else the latest decision's capacity and the twin's bounds. */
+function targetOf(
+  twin: Twin,
+  decision: RecordOf<'decision'> | undefined,
+  given: TargetConfig | undefined,
+): TargetConfig {
+  const capacity = decision?.action === 'scaled' ? decision.desired : decision?.previous;
+  return {
+    capacity,
+    min: twin.policy.minInstances,
+    max: twin.policy.maxInstances,
+    ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)),
+  };
+}
+
+/** Each metric a rule reads, over the longest window a rule asks of it. */
+async function samplesFor(
+  store: TwinStore,
+  twin: Twin,
+  policies: readonly StoredPolicy[],
+  at: number,
+): Promise<Record<string, Sample[]>> {
+  const windows = new Map<string, number>();
+  for (const p of policies)
+    for (const { check } of p.document.rules) {
+      if (check.kind !== 'metric') continue;
+      const c = check;
+      const q = twin.metrics.find((m) => m.key === c.metric) ?? twin.metrics.find((m) => m.role === c.metric);
+      if (q) windows.set(q.key, Math.max(windows.get(q.key) ?? 0, c.windowMinutes));
+    }
+  const out: Record<string, Sample[]> = {};
+  await Promise.all(
+    [...windows].map(async ([key, minutes]) => {
+      out[key] = await store.readSamples(twin.id, key, at - minutes * MINUTE_MS, at);
+    }),
+  );
+  return out;
+}
