@@ -8,6 +8,7 @@
  * | series chunk | `TWIN#<id>` | `SERIES#<metric>#<yyyy-mm-dd>` |
  * | record | `TWIN#<id>` | `<KIND>#<at ISO>#<record id>` (newest first = reverse sort) |
  * | controls (kill switch) | `CONTROL` | `#GLOBAL` |
+ * | compliance policy | `POLICY` | `<policy id>` |
  * | actuation idempotency | `IDEMPOTENCY` | Powertools' hashed key |
  *
  * Everything of a twin shares its partition, so deleting a twin is one query, and reading a
