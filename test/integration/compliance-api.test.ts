@@ -114,12 +114,16 @@ describe('compliance policies through the API, on the DynamoDB twin store (dynal
     expect((await call('DELETE', '/policies/base')).status).toBe(404);
   });
 
-  test('a policy with a bad rule is refused with 400, naming the field and the rule', async () => {
+  test('a policy with a bad rule is refused with 400, naming the line, the field and the rule', async () => {
     const bad = POLICY_YAML.replace('windowMinutes: 10', 'windowMinutes: -1');
+    const line = bad.split('\n').findIndex((l) => l.includes('windowMinutes: -1')) + 1;
     const r = await call('PUT', '/policies/base', bad, 'application/yaml');
     expect(r.status).toBe(400);
     expect(r.body.problems).toEqual([
-      { field: 'body.rules[0].check.windowMinutes', message: expect.stringMatching(/^rule "cpu-p95": /) },
+      {
+        field: 'body.rules[0].check.windowMinutes',
+        message: expect.stringMatching(new RegExp(`^line ${line}, rule "cpu-p95": `)),
+      },
     ]);
     expect((await call('GET', '/policies')).body.items).toEqual([]);
   });

@@ -8,6 +8,8 @@ export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The body as sent and its Content-Type: for a document whose problems are reported by line. */
+  text?: { body: string; contentType?: string };
 }
 
 export interface RouteResult {

@@ -135,7 +135,8 @@ export function createApi(ports: ApiPorts, options: ApiOptions = {}) {
           route.body ? (decodeBody(req.body, req.contentType) ?? {}) : undefined,
         ),
       };
-      const out = await route.handle(input, ports);
+      const text = req.body ? { body: req.body, contentType: req.contentType } : undefined;
+      const out = await route.handle({ ...input, text }, ports);
       return json(out.status, out.body);
     } catch (e) {
       const answer = known(e);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { evaluateCompliance, type TargetConfig } from '../../compliance/evaluate.js';
 import {
+  loadPolicyDocument,
   PolicyIdSchema,
   type PolicyProblem,
   policyJsonSchema,
@@ -46,15 +47,20 @@ const ViolationSchema = ViolationRecordSchema.omit({ id: true, at: true, status:
 });
 
 /** The problems of a policy document as the API's problems: the field, and the rule at fault. */
+/** `line 7, rule "cpu-p95": `: where a problem is, as far as it is known. */
+const where = (p: PolicyProblem) =>
+  [p.line ? `line ${p.line}` : undefined, p.rule ? `rule "${p.rule}"` : undefined]
+    .filter(Boolean)
+    .map((x) => `${x}, `)
+    .join('')
+    .replace(/, $/, ': ');
+
 const asApiError = (problems: PolicyProblem[]) =>
   new ApiError(
     400,
     'invalid-request',
-    problems.map((p) => `${p.rule ? `rule "${p.rule}": ` : ''}body.${p.path}: ${p.message}`).join('; '),
-    problems.map((p) => ({
-      field: p.path ? `body.${p.path}` : 'body',
-      message: p.rule ? `rule "${p.rule}": ${p.message}` : p.message,
-    })),
+    problems.map((p) => `${where(p)}body.${p.path}: ${p.message}`).join('; '),
+    problems.map((p) => ({ field: p.path ? `body.${p.path}` : 'body', message: `${where(p)}${p.message}` })),
   );
 
 export const complianceRoutes = [
@@ -100,8 +106,9 @@ export const complianceRoutes = [
     // checked in the handler, so that each problem names its rule (GET /schemas/policy.json)
     body: z.record(z.string(), z.unknown()).describe('a policy document: see GET /schemas/policy.json'),
     response: { status: 200, schema: StoredPolicySchema, description: 'the policy as stored' },
-    async handle({ params, body }, { store, now }) {
-      const checked = validatePolicyValue(body);
+    async handle({ params, body, text }, { store, now }) {
+      // from the text when there is one, so that each problem names its line too
+      const checked = text ? loadPolicyDocument(text.body, text.contentType) : validatePolicyValue(body);
       if (!checked.ok) throw asApiError(checked.problems);
       const policy = { id: params.id, document: checked.document, updatedAt: new Date(now()).toISOString() };
       await store.putPolicy(policy);
