@@ -1,3 +1,5 @@
+import { seededRandom } from '../seeded-random.js';
+
 /**
  * A genetic search over a numeric genome within bounds: tournament selection, simulated binary
  * crossover, polynomial mutation and elitism (the real-coded GA of Deb & Agrawal, 1995), with
@@ -74,18 +76,6 @@ export interface GeneticSearchResult<F extends Fitness> {
   /** The best fitness in each generation's population, the first (random) one first. */
   bestByGeneration: F[];
   seed: number;
-}
-
-/** A small, fast, seeded generator of uniform numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

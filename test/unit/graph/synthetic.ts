@@ -1,18 +1,10 @@
+import { seededRandom } from '../../../layers/core/seeded-random.js';
+
 /** Seeded load series for the graph tests: a daily cycle, slow wander and bursts, per minute or per step. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `n` slots of `stepMinutes`: 1000 ± 400 over the day (phase in hours), a random walk, and bursts. */
 export function loadSeries(n: number, stepMinutes: number, seed: number, phaseHours = 0): Float64Array {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const y = new Float64Array(n);
   let walk = 0;
   let burst = 0;

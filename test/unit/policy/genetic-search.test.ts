@@ -3,9 +3,9 @@ import {
   type Gene,
   GeneticSearchError,
   geneticSearch,
-  seededRandom,
   snapGene,
 } from '../../../layers/core/policy/genetic-search.js';
+import { seededRandom } from '../../../layers/core/seeded-random.js';
 
 /**
  * A constrained toy problem worked by hand: minimize (x − 3)² + (y − 2.4)² with y whole and

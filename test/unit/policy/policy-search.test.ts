@@ -1,4 +1,3 @@
-import { seededRandom } from '../../../layers/core/policy/genetic-search.js';
 import {
   breachMinutesByDay,
   type ParetoPoint,
@@ -8,6 +7,7 @@ import {
   searchPolicy,
 } from '../../../layers/core/policy/policy-search.js';
 import { type OutlookShare, twinPolicy } from '../../../layers/core/policy/twin-policy.js';
+import { seededRandom } from '../../../layers/core/seeded-random.js';
 import { DEFAULT_PHYSICS } from '../../../layers/core/simulate/physics.js';
 import { replay } from '../../../layers/core/simulate/replay.js';
 

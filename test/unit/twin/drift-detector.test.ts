@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../layers/core/seeded-random.js';
 import {
   CusumDetector,
   cusumOptionsFor,
@@ -11,14 +12,7 @@ const PER_DAY = 288;
 
 /** Gaussian noise from a seeded generator (mulberry32 + Box–Muller): the same series every run. */
 function gaussian(n: number, seed: number): Float64Array {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = seededRandom(seed);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
   return out;
