@@ -38,6 +38,58 @@ export const placeholdersOf = (text: string): string[] => [
 ];
 
 type State = Record<string, unknown> & { Type: string; Next?: string; Resource?: string };
+
+/** The callback pattern: Step Functions invokes the function with a task token and waits for it. */
+export const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+/** What `$$.Task.Token` reads locally; each waiting task swaps it for a token of its own. */
+const TOKEN_PLACEHOLDER = 'local-task-token';
+
+/** The tasks waiting for a token locally (one process: the engine runs in it). */
+const waiting = new Map<string, { resolve: (output: unknown) => void; reject: (e: Error) => void }>();
+
+/**
+ * SendTaskSuccess locally: resumes the task waiting on `token` with `output`. False when no task
+ * waits on it (answered already, timed out, or never issued).
+ */
+export function answerLocalTask(token: string, output: unknown): boolean {
+  const w = waiting.get(token);
+  if (!w) return false;
+  waiting.delete(token);
+  w.resolve(output);
+  return true;
+}
+
+/** SendTaskFailure locally: the waiting task fails with `error` (a Catch may take it). */
+export function failLocalTask(token: string, error: string, cause = ''): boolean {
+  const w = waiting.get(token);
+  if (!w) return false;
+  waiting.delete(token);
+  w.reject(Object.assign(new Error(cause), { name: error }));
+  return true;
+}
+
+/**
+ * The `lambda:invoke.waitForTaskToken` emulation (aws-local-stepfunctions has no callback tasks):
+ * the bound function gets the `Payload` with a fresh token in place of `$$.Task.Token`, then the
+ * task waits until `answerLocalTask`/`failLocalTask` is called with it. The engine's own
+ * TimeoutSeconds(Path) race ends the wait with States.Timeout, as in Step Functions.
+ */
+function waitForTaskToken(fn: TaskFunction, stateName: string): TaskFunction {
+  return async (input) => {
+    const token = `${stateName}.${crypto.randomUUID()}`;
+    const payload = JSON.parse(JSON.stringify((input as { Payload?: unknown }).Payload ?? {}), (_, v) =>
+      v === TOKEN_PLACEHOLDER ? token : v,
+    );
+    const answered = new Promise<unknown>((resolve, reject) => waiting.set(token, { resolve, reject }));
+    try {
+      await fn(payload);
+    } catch (e) {
+      waiting.delete(token);
+      throw e;
+    }
+    return answered;
+  };
+}
 type Definition = { StartAt: string; States: Record<string, State> };
 
 /**
@@ -62,17 +114,21 @@ export class LocalStateMachine {
   /** Runs one execution to its end; rejects with the execution's error. */
   async run(input: unknown, options: RunOptions = {}): Promise<unknown> {
     const name = crypto.randomUUID();
-    const execution = this.machine.run(input as never, {
-      // what Step Functions gives every execution; the local engine has only Input and StartTime
-      context: {
-        Execution: {
-          Id: `arn:aws:states:us-east-1:000000000000:execution:local:${name}`,
-          Name: name,
-          StartTime: new Date().toISOString(),
-          Input: input as never,
-        },
+    // what Step Functions gives every execution; the local engine has only Input and StartTime
+    const context = {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:000000000000:execution:local:${name}`,
+        Name: name,
+        StartTime: new Date().toISOString(),
+        Input: input,
       },
+      ...options.context,
+      // a callback task's token (waitForTaskToken, emulated below)
+      Task: { Token: TOKEN_PLACEHOLDER },
+    };
+    const execution = this.machine.run(input as never, {
       ...options,
+      context: context as never,
       overrides: { ...options.overrides, taskResourceLocalHandlers: this.handlers as never },
     });
     return execution.result;
@@ -84,7 +140,19 @@ export class LocalStateMachine {
       if (seen.has(name))
         throw new Error(`state name "${name}" is used twice: local bindings need unique names`);
       seen.add(name);
-      if (state.Type === 'Task' && typeof state.Resource === 'string') {
+      if (state.Type === 'Task' && state.Resource === WAIT_FOR_TASK_TOKEN) {
+        const fnArn = (state.Parameters as { FunctionName?: string } | undefined)?.FunctionName ?? '';
+        const fn = bindings[fnArn.split(':function:')[1]];
+        if (fn) this.handlers[name] = waitForTaskToken(fn, name);
+        // The local engine reads TimeoutSecondsPath in the task's effective input (after
+        // Parameters), Step Functions in the state's input: point it through the Payload field
+        // that carries the whole state input (`"item.$": "$"`).
+        const path = state.TimeoutSecondsPath;
+        const payload = (state.Parameters as { Payload?: Record<string, unknown> }).Payload ?? {};
+        const whole = Object.keys(payload).find((k) => k.endsWith('.$') && payload[k] === '$');
+        if (typeof path === 'string' && path.startsWith('$.') && whole)
+          state.TimeoutSecondsPath = `$.Payload.${whole.slice(0, -2)}.${path.slice(2)}`;
+      } else if (state.Type === 'Task' && typeof state.Resource === 'string') {
         const placeholder = state.Resource.split(':function:')[1];
         const fn = bindings[placeholder];
         if (fn) this.handlers[name] = fn;

@@ -9,7 +9,7 @@ import { optimizeTask } from '../../layers/core/loop/optimize-task.js';
 import { scenarioTask } from '../../layers/core/loop/scenario-task.js';
 import { ScenarioRequestSchema } from '../../layers/core/loop/twin-replay.js';
 import type { TwinStore } from '../../layers/core/store/twin-store.js';
-import { LocalStateMachine } from './local-state-machine.js';
+import { answerLocalTask, LocalStateMachine } from './local-state-machine.js';
 
 /** The local runtime's planning cadence: the scheduled optimization's time is a decision slot. */
 const SCHEDULE_MINUTES = 5;
@@ -76,6 +76,11 @@ export class LocalWorkflowRuns implements WorkflowRuns {
 
   async status(workflow: WorkflowName, name: string): Promise<WorkflowRunStatus> {
     return this.runs.get(`${workflow}/${name}`) ?? { status: 'unknown' };
+  }
+
+  /** SendTaskSuccess for the callback tasks of local runs (local-state-machine.ts). */
+  async answer(taskToken: string, output: unknown): Promise<boolean> {
+    return answerLocalTask(taskToken, output);
   }
 
   /** Waits for the runs under way (a clean stop does not cut one off mid-write). */

@@ -259,6 +259,7 @@ describe('the local runtime end to end: real traces → collector → forecast-a
         '/twins/{id}/forecast',
         '/twins/{id}/optimizations',
         '/twins/{id}/policy',
+        '/twins/{id}/remediations',
         '/twins/{id}/scenarios',
         '/twins/{id}/series',
         '/twins/{id}/promotions',

@@ -2,8 +2,11 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../core/api/ports.js';
 
@@ -38,6 +41,17 @@ export class StepFunctionsRuns implements WorkflowRuns {
       return { status: 'failed', error: [r.error, r.cause].filter(Boolean).join(': ') || r.status };
     } catch (e) {
       if (e instanceof ExecutionDoesNotExist) return { status: 'unknown' };
+      throw e;
+    }
+  }
+
+  async answer(taskToken: string, output: unknown): Promise<boolean> {
+    try {
+      await this.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+      return true;
+    } catch (e) {
+      // answered before, or the task timed out: the execution has moved on
+      if (e instanceof TaskDoesNotExist || e instanceof TaskTimedOut) return false;
       throw e;
     }
   }

@@ -13,6 +13,11 @@ export interface WorkflowRuns {
   /** Starts a run under a unique name; starting the same name again is a no-op. */
   start(workflow: WorkflowName, name: string, input: unknown): Promise<void>;
   status(workflow: WorkflowName, name: string): Promise<WorkflowRunStatus>;
+  /**
+   * Resumes a run waiting on a task token (SendTaskSuccess) with `output`. False when nothing
+   * waits on it any more (answered, timed out). Absent: this deployment runs no callback tasks.
+   */
+  answer?(taskToken: string, output: unknown): Promise<boolean>;
 }
 
 /** What the API's handlers need: the twin store, the workflows, and the clock. */

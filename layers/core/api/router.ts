@@ -14,6 +14,7 @@ import { controlRoutes } from './routes/controls.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { graphRoutes } from './routes/graph.js';
 import { insightRoutes } from './routes/insights.js';
+import { remediationRoutes } from './routes/remediations.js';
 import { shadowRoutes } from './routes/shadows.js';
 import { twinRoutes } from './routes/twins.js';
 import { whatIfRoutes } from './routes/what-if.js';
@@ -27,6 +28,7 @@ export const ROUTES: readonly Route[] = [
   ...graphRoutes,
   ...insightRoutes,
   ...complianceRoutes,
+  ...remediationRoutes,
   ...controlRoutes,
 ];
 

@@ -97,6 +97,32 @@ export const ApprovalAnswerRecordSchema = RecordBase.extend({
 });
 
 /**
+ * The Step Functions task token a remediation waits on, under its approval's id: kept apart from
+ * the approval so no listing shows it (whoever holds it can resume the execution).
+ */
+export const ApprovalTaskRecordSchema = RecordBase.extend({
+  taskToken: z.string().min(1).max(2048),
+});
+
+/**
+ * One step of a remediation (the audit log): which violation, what was to be done, who decided
+ * how, and what came of it. Ids `<violation id>.<execution>.<step>`: a retried step writes once.
+ */
+export const RemediationRecordSchema = RecordBase.extend({
+  violationId: z.string(),
+  action: z.enum(['scale', 'change-bounds', 'notify']),
+  /** `requested`: waiting for a person (then `approvalToken` says which approval answers it). */
+  decision: z.enum(['auto', 'requested', 'approved', 'rejected', 'timed-out']),
+  by: z.string().max(200).optional(),
+  comment: z.string().max(1000).optional(),
+  /** What was done: `done`, `failed` (and why), `skipped` (rejected, timed out or nothing to do). */
+  outcome: z.enum(['pending', 'done', 'failed', 'skipped']),
+  message: z.string(),
+  approvalToken: z.string().optional(),
+  execution: z.string().optional(),
+});
+
+/**
  * What a candidate policy would have decided in a slot, planned on the live decision's data and
  * never actuated. Its id is `<decision record id>.<shadow id>`: one per candidate and slot.
  */
@@ -132,6 +158,8 @@ export const RECORD_SCHEMAS = {
   drift: DriftRecordSchema,
   approval: ApprovalRecordSchema,
   'approval-answer': ApprovalAnswerRecordSchema,
+  'approval-task': ApprovalTaskRecordSchema,
+  remediation: RemediationRecordSchema,
   'shadow-decision': ShadowDecisionRecordSchema,
   promotion: PromotionRecordSchema,
 } as const;

@@ -16,8 +16,13 @@ const substituted = (name: string) =>
   JSON.parse(readDefinition(name).replace(/\$\{([A-Za-z0-9]+)\}/g, (_, p: string) => localArn(p)));
 
 describe('state machine definitions', () => {
-  test('there are the three workflows', () => {
-    expect(files.sort()).toEqual(['forecast-and-plan.asl.json', 'optimize.asl.json', 'scenario.asl.json']);
+  test('there are the four workflows', () => {
+    expect(files.sort()).toEqual([
+      'forecast-and-plan.asl.json',
+      'optimize.asl.json',
+      'remediate.asl.json',
+      'scenario.asl.json',
+    ]);
   });
 
   test.each(files)('%s is valid ASL (asl-validator, with ARN and path checks)', (file) => {

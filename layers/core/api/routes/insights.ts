@@ -98,7 +98,7 @@ export const insightRoutes = [
       schema: withTwin(ApprovalAnswerRecordSchema),
       description: 'the answer, recorded',
     },
-    async handle({ params, body }, { store, now }) {
+    async handle({ params, body }, { store, now, workflows }) {
       const { twinId, at } = parseRecordRef(TOKEN, params.token);
       const approval = await store.getRecord(twinId, 'approval', at, params.token);
       if (!approval) throw notFound(`approval "${params.token}"`);
@@ -109,6 +109,15 @@ export const insightRoutes = [
       const stored = await store.getRecord(twinId, 'approval-answer', at, params.token);
       if (stored && stored.approved !== body.approved)
         throw conflict(`approval "${params.token}" was already ${stored.approved ? 'approved' : 'rejected'}`);
+      // the remediate workflow waiting on it resumes (a repeat finds nothing waiting: harmless)
+      const task = await store.getRecord(twinId, 'approval-task', at, params.token);
+      const answer = stored ?? body;
+      if (task && workflows.answer)
+        await workflows.answer(task.taskToken, {
+          approved: answer.approved,
+          ...(answer.by ? { by: answer.by } : {}),
+          ...(answer.comment ? { comment: answer.comment } : {}),
+        });
       return { status: 200, body: { twinId, ...(stored ?? body) } };
     },
   }),

@@ -1,0 +1,294 @@
+import { z } from 'zod';
+import { type ActuationPorts, actuate } from '../act/actuate.js';
+import { newRecordRef } from '../api/record-ref.js';
+import { inParallel } from '../in-parallel.js';
+import type { RecordOf } from '../store/records.js';
+import { TwinConflictError, type TwinStore } from '../store/twin-store.js';
+import type { Twin } from '../twin/twin.js';
+import { orderViolations } from './evaluate.js';
+import { type Remediation, RemediationSchema } from './policy-document.js';
+import { latestViolations } from './violation-records.js';
+
+/** How long a remediation waits for a person before it counts as rejected (24 h). */
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 86_400;
+
+/** What the remediate workflow is started with. */
+export const RemediateRequestSchema = z.object({
+  twinId: z.string().optional(),
+  approval: z.enum(['auto', 'required']).default('required'),
+  /** Seconds an approval may wait (the approval task's TimeoutSecondsPath). */
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
+  requestedAt: z.string().optional(),
+});
+
+/** One open violation to remediate, as the workflow's Map hands it on (with the run's settings). */
+export const RemediationItemSchema = z.object({
+  twinId: z.string(),
+  violationId: z.string(),
+  severity: z.string(),
+  message: z.string(),
+  remediation: RemediationSchema,
+  policy: z.string().optional(),
+  rule: z.string(),
+  approval: z.enum(['auto', 'required']),
+  timeoutSeconds: z.number().int(),
+  execution: z.string(),
+});
+export type RemediationItem = z.infer<typeof RemediationItemSchema>;
+
+const Execution = z.object({ name: z.string(), startTime: z.string() });
+const Answer = z.object({ approved: z.boolean(), by: z.string().optional(), comment: z.string().optional() });
+
+/** The remediate function's events, one per task of remediate.asl.json. */
+export const RemediateEventSchema = z.discriminatedUnion('step', [
+  z.object({ step: z.literal('list'), request: RemediateRequestSchema, execution: Execution }),
+  z.object({ step: z.literal('ask'), taskToken: z.string().min(1), item: RemediationItemSchema }),
+  z.object({
+    step: z.literal('act'),
+    item: RemediationItemSchema,
+    decision: z.enum(['auto', 'approved']),
+    answer: Answer.optional(),
+  }),
+  z.object({
+    step: z.literal('skip'),
+    item: RemediationItemSchema,
+    decision: z.enum(['rejected', 'timed-out']),
+    answer: Answer.optional(),
+  }),
+]);
+export type RemediateEvent = z.infer<typeof RemediateEventSchema>;
+
+/** A remediation's notice: where it goes is the alerts port's business (the alarm topic, the log). */
+export interface RemediationNotice {
+  twinId: string;
+  violationId: string;
+  topic?: string;
+  message: string;
+}
+
+export interface RemediatePorts {
+  store: TwinStore;
+  now: () => number;
+  /** The actuation rules' ports: a scale remediation goes through `actuate` like any decision. */
+  actuation?: (twin: Twin) => ActuationPorts;
+  notify?: (notice: RemediationNotice) => Promise<void>;
+}
+
+/** Runs one step of the remediate workflow. */
+export async function remediateStep(event: RemediateEvent, p: RemediatePorts): Promise<unknown> {
+  switch (event.step) {
+    case 'list':
+      return listRemediations(p.store, event.request, event.execution.name);
+    case 'ask':
+      return askApproval(p, event.item, event.taskToken);
+    case 'act':
+      return carryOut(p, event.item, event.decision, event.answer);
+    case 'skip':
+      return audit(p, event.item, {
+        decision: event.decision,
+        outcome: 'skipped',
+        ...answeredBy(event.answer),
+        message:
+          event.decision === 'timed-out'
+            ? `no answer within ${event.item.timeoutSeconds} s: counted as rejected, nothing changed`
+            : 'rejected: nothing changed',
+      });
+  }
+}
+
+/** The open violations of one twin or of all, in priority order (orderViolations), with their remediation. */
+export async function listRemediations(
+  store: TwinStore,
+  request: z.infer<typeof RemediateRequestSchema>,
+  execution: string,
+): Promise<{ approval: string; timeoutSeconds: number; items: RemediationItem[] }> {
+  const twinIds = request.twinId ? [request.twinId] : await allTwinIds(store);
+  const open: (RecordOf<'violation'> & { twinId: string; remediation: Remediation })[] = [];
+  await inParallel(twinIds, 8, async (twinId) => {
+    for (const r of (await latestViolations(store, twinId)).values()) {
+      const remediation = RemediationSchema.safeParse(r.remediation);
+      if (r.status !== 'resolved' && remediation.success)
+        open.push({ twinId, ...r, remediation: remediation.data });
+    }
+  });
+  const ordered = orderViolations(
+    open.map((v) => ({ ...v, impact: v.impact ?? 0, fixCost: v.fixCost ?? 0 })),
+  );
+  return {
+    approval: request.approval,
+    timeoutSeconds: request.timeoutSeconds,
+    items: ordered.map((v) => ({
+      twinId: v.twinId,
+      violationId: v.id,
+      severity: v.severity,
+      message: v.message,
+      remediation: v.remediation,
+      ...(v.policy ? { policy: v.policy } : {}),
+      rule: v.rule,
+      approval: request.approval,
+      timeoutSeconds: request.timeoutSeconds,
+      execution,
+    })),
+  };
+}
+
+async function allTwinIds(store: TwinStore): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listTwins({ limit: 100, cursor });
+    ids.push(...page.items.map((t) => t.id));
+    cursor = page.cursor;
+  } while (cursor);
+  return ids;
+}
+
+/**
+ * Asks a person: an approval record (its id the token `POST /approvals/{token}` takes, its expiry
+ * the task's timeout), the Step Functions task token beside it, and the `requested` audit step.
+ */
+export async function askApproval(p: RemediatePorts, item: RemediationItem, taskToken: string) {
+  const now = p.now();
+  const token = newRecordRef(item.twinId, now);
+  const at = new Date(now).toISOString();
+  await p.store.putRecord(item.twinId, 'approval-task', { id: token, at, taskToken });
+  await p.store.putRecord(item.twinId, 'approval', {
+    id: token,
+    at,
+    action: item.remediation.action,
+    message: `${item.violationId}: ${item.message}`,
+    expiresAt: new Date(now + item.timeoutSeconds * 1000).toISOString(),
+  });
+  await audit(p, item, {
+    decision: 'requested',
+    outcome: 'pending',
+    approvalToken: token,
+    message: `waiting for approval (POST /approvals/${token})`,
+  });
+  return { approvalToken: token };
+}
+
+/** Carries the remediation out and records what came of it (a refusal by the actuation rules is an outcome, not an error). */
+export async function carryOut(
+  p: RemediatePorts,
+  item: RemediationItem,
+  decision: 'auto' | 'approved',
+  answer?: z.infer<typeof Answer>,
+) {
+  let outcome: { outcome: 'done' | 'failed' | 'skipped'; message: string };
+  try {
+    outcome = await act(p, item);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'TransientError') throw e;
+    outcome = { outcome: 'failed', message: e instanceof Error ? e.message : String(e) };
+  }
+  return audit(p, item, { decision, ...answeredBy(answer), ...outcome });
+}
+
+async function act(
+  p: RemediatePorts,
+  item: RemediationItem,
+): Promise<{ outcome: 'done' | 'failed' | 'skipped'; message: string }> {
+  const r = item.remediation;
+  if (r.action === 'notify') {
+    if (!p.notify) return { outcome: 'failed', message: 'no alerts port to notify through' };
+    await p.notify({
+      twinId: item.twinId,
+      violationId: item.violationId,
+      ...(r.topic ? { topic: r.topic } : {}),
+      message: `${item.severity}: ${item.message}`,
+    });
+    return { outcome: 'done', message: `notified${r.topic ? ` ${r.topic}` : ''}` };
+  }
+  if (r.action === 'change-bounds') return changeBounds(p, item, r);
+  const twin = await p.store.getTwin(item.twinId);
+  if (!twin) return { outcome: 'failed', message: `twin "${item.twinId}" no longer exists` };
+  if (twin.policy.mode !== 'forecast-and-scale')
+    return { outcome: 'skipped', message: `the twin is ${twin.policy.mode}: Twinscale does not scale it` };
+  if (!p.actuation) return { outcome: 'failed', message: 'no actuator to scale with' };
+  const ports = p.actuation(twin);
+  const state = await ports.target.describe(twin.target);
+  const result = await actuate(
+    {
+      twinId: twin.id,
+      decisionId: `remediation.${item.violationId}.${item.execution}`,
+      target: twin.target,
+      desired: state.capacity + (r.maxStep ?? twin.policy.maxStep),
+      maxStep: Math.min(r.maxStep ?? twin.policy.maxStep, twin.policy.maxStep),
+      ...(twin.policy.minInstances !== undefined ? { minInstances: twin.policy.minInstances } : {}),
+      ...(twin.policy.maxInstances !== undefined ? { maxInstances: twin.policy.maxInstances } : {}),
+    },
+    ports,
+  );
+  return { outcome: result.action === 'scaled' ? 'done' : 'skipped', message: result.message };
+}
+
+/** The twin's policy bounds set to the remediation's (or the rule's) under optimistic locking, retried on a conflict. */
+async function changeBounds(
+  p: RemediatePorts,
+  item: RemediationItem,
+  r: Extract<Remediation, { action: 'change-bounds' }>,
+): Promise<{ outcome: 'done' | 'failed' | 'skipped'; message: string }> {
+  let { min, max } = r;
+  if ((min === undefined || max === undefined) && item.policy) {
+    const rule = (await p.store.getPolicy(item.policy))?.document.rules.find((x) => x.id === item.rule);
+    if (rule?.check.kind === 'config') {
+      min ??= rule.check.minCapacityAtLeast;
+      max ??= rule.check.maxCapacityAtMost;
+    }
+  }
+  if (min === undefined && max === undefined)
+    return { outcome: 'failed', message: 'neither the remediation nor its rule names a bound' };
+  for (let attempt = 0; ; attempt++) {
+    const twin = await p.store.getTwin(item.twinId);
+    if (!twin) return { outcome: 'failed', message: `twin "${item.twinId}" no longer exists` };
+    const policy = {
+      ...twin.policy,
+      ...(min !== undefined ? { minInstances: min } : {}),
+      ...(max !== undefined ? { maxInstances: max } : {}),
+    };
+    if (policy.minInstances === twin.policy.minInstances && policy.maxInstances === twin.policy.maxInstances)
+      return { outcome: 'skipped', message: 'the bounds are already so' };
+    try {
+      await p.store.updateTwin(twin.id, twin.version, { policy });
+      return {
+        outcome: 'done',
+        message: `policy bounds ${twin.policy.minInstances ?? '-'}..${twin.policy.maxInstances ?? '-'} → ${policy.minInstances ?? '-'}..${policy.maxInstances ?? '-'}`,
+      };
+    } catch (e) {
+      if (!(e instanceof TwinConflictError) || attempt >= 2) throw e;
+    }
+  }
+}
+
+const answeredBy = (a?: z.infer<typeof Answer>) => ({
+  ...(a?.by ? { by: a.by } : {}),
+  ...(a?.comment ? { comment: a.comment } : {}),
+});
+
+/** Writes one audit step; the id makes a retried step write once. */
+async function audit(
+  p: RemediatePorts,
+  item: RemediationItem,
+  step: Pick<
+    RecordOf<'remediation'>,
+    'decision' | 'outcome' | 'message' | 'by' | 'comment' | 'approvalToken'
+  >,
+): Promise<RecordOf<'remediation'>> {
+  const record: RecordOf<'remediation'> = {
+    id: `${item.violationId}.${item.execution}.${step.decision}`.slice(0, 128),
+    at: new Date(p.now()).toISOString(),
+    violationId: item.violationId,
+    action: item.remediation.action,
+    execution: item.execution,
+    ...(step.decision === 'auto' ? { by: 'twinscale' } : {}),
+    ...step,
+  };
+  await p.store.putRecord(item.twinId, 'remediation', record);
+  return record;
+}
