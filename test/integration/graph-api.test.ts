@@ -1,8 +1,8 @@
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
-import type { ApiPorts } from '../../layers/core/api/ports.js';
 import { createApi } from '../../layers/core/api/router.js';
 import { TwinSchema } from '../../layers/core/twin/twin.js';
 import { requestCountTwin } from '../../local/fixtures/twins.js';
+import { apiClient, noWorkflows } from '../support/api-client.js';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
 import { follow, loadSeries } from '../unit/graph/synthetic.js';
 
@@ -10,11 +10,6 @@ const NOW = Date.parse('2026-11-23T12:00:00.000Z');
 const MIN = 60_000;
 const MINUTES = 24 * 60;
 const START = NOW - MINUTES * MIN;
-
-const noWorkflows: ApiPorts['workflows'] = {
-  start: async () => {},
-  status: async () => ({ status: 'unknown' }),
-};
 
 const samples = (values: Float64Array) =>
   Array.from(values, (v, m) => ({ t: START + m * MIN, v })).filter((s) => Number.isFinite(s.v));
@@ -24,17 +19,7 @@ describe('the dependency graph through the API, on the DynamoDB twin store (dyna
   let store: DynamoTwinStore;
   let api: ReturnType<typeof createApi>;
 
-  const call = async (method: string, path: string, body?: unknown, query: Record<string, string> = {}) => {
-    const res = await api({
-      method,
-      path,
-      query,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: JSON.parse(res.body) };
-  };
-  const fields = (r: { body: { problems?: { field: string }[] } }) =>
-    (r.body.problems ?? []).map((p) => p.field).sort();
+  const { call, fields } = apiClient(() => api);
 
   beforeAll(async () => {
     db = await startDynalite();

@@ -1,23 +1,18 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
 import { keys } from '../../layers/aws/dynamo/table.js';
-import type { ApiPorts } from '../../layers/core/api/ports.js';
 import { createApi } from '../../layers/core/api/router.js';
 import { planBatch } from '../../layers/core/loop/plan-batch.js';
 import type { TwinStore } from '../../layers/core/store/twin-store.js';
 import { requestCountTwin } from '../../local/fixtures/twins.js';
 import { SimulatedTargets } from '../../local/targets/simulated-targets.js';
+import { apiClient, noWorkflows } from '../support/api-client.js';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00.000Z');
 const MIN = 60_000;
 const HOURS = 4;
 const START = NOW - HOURS * 60 * MIN;
-
-const noWorkflows: ApiPorts['workflows'] = {
-  start: async () => {},
-  status: async () => ({ status: 'unknown' }),
-};
 
 /** Requests per minute over the last four hours: 300/min, then 900/min in the third hour. */
 const surge = Array.from({ length: HOURS * 60 }, (_, m) => ({
@@ -31,17 +26,7 @@ describe('shadow candidates through the API, on the DynamoDB twin store (dynalit
   let store: DynamoTwinStore;
   let api: ReturnType<typeof createApi>;
 
-  const call = async (method: string, path: string, body?: unknown, query: Record<string, string> = {}) => {
-    const res = await api({
-      method,
-      path,
-      query,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: JSON.parse(res.body) };
-  };
-  const fields = (r: { body: { problems?: { field: string }[] } }) =>
-    (r.body.problems ?? []).map((p) => p.field).sort();
+  const { call, fields } = apiClient(() => api);
   const useStore = (s: TwinStore) => {
     api = createApi({ store: s, workflows: noWorkflows, now: () => NOW });
   };
