@@ -1,7 +1,7 @@
 import type { TwinStore } from '../store/twin-store.js';
 
-/** The what-if workflows the API starts: Step Functions in AWS, the local engine on one machine. */
-export type WorkflowName = 'scenario' | 'optimize';
+/** The workflows the API starts: Step Functions in AWS, the local engine on one machine. */
+export type WorkflowName = 'scenario' | 'optimize' | 'remediate';
 
 export interface WorkflowRunStatus {
   status: 'running' | 'succeeded' | 'failed' | 'unknown';

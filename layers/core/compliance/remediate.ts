@@ -1,30 +1,51 @@
 import { z } from 'zod';
-import { type ActuationPorts, actuate } from '../act/actuate.js';
+import type { ActuationResult } from '../act/actuate.js';
+import type { ActuationRequest, ScalingTarget } from '../act/scaling-target.js';
 import { newRecordRef } from '../api/record-ref.js';
 import { inParallel } from '../in-parallel.js';
 import type { RecordOf } from '../store/records.js';
 import { TwinConflictError, type TwinStore } from '../store/twin-store.js';
 import type { Twin } from '../twin/twin.js';
-import { orderViolations } from './evaluate.js';
+import { orderViolations, type TargetConfig } from './evaluate.js';
+import { complianceContext, evaluateTwinCompliance, targetConfigOf } from './evaluate-twin.js';
 import { type Remediation, RemediationSchema } from './policy-document.js';
 import { latestViolations } from './violation-records.js';
 
 /** How long a remediation waits for a person before it counts as rejected (24 h). */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 86_400;
 
-/** What the remediate workflow is started with. */
-export const RemediateRequestSchema = z.object({
-  twinId: z.string().optional(),
-  approval: z.enum(['auto', 'required']).default('required'),
-  /** Seconds an approval may wait (the approval task's TimeoutSecondsPath). */
-  timeoutSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 86_400)
-    .default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
-  requestedAt: z.string().optional(),
-});
+/** What the remediate workflow is started with (by the API, or hourly by the schedule). */
+export const RemediateRequestSchema = z
+  .object({
+    twinId: z.string().optional().describe('one twin; absent: every twin'),
+    approval: z
+      .enum(['auto', 'required'])
+      .default('required')
+      .describe('auto: carry each remediation out at once; required: wait for POST /approvals/{token}'),
+    /** Seconds an approval may wait (the approval task's TimeoutSecondsPath). */
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400)
+      .default(DEFAULT_APPROVAL_TIMEOUT_SECONDS)
+      .describe('seconds an approval may wait before it counts as rejected (default 24 h)'),
+    evaluate: z
+      .boolean()
+      .default(true)
+      .describe('evaluate the policies on each twin first (with its target as described now)'),
+    again: z
+      .boolean()
+      .default(false)
+      .describe(
+        'also remediate violations already remediated, rejected or timed out since they opened (by default each opening of a violation is remediated once)',
+      ),
+    /** The schedule's time: a retried delivery evaluates the same moment. */
+    now: z.iso.datetime({ offset: true }).optional(),
+    requestedAt: z.string().optional(),
+  })
+  .strict();
+export type RemediateRequest = z.infer<typeof RemediateRequestSchema>;
 
 /** One open violation to remediate, as the workflow's Map hands it on (with the run's settings). */
 export const RemediationItemSchema = z.object({
@@ -74,8 +95,16 @@ export interface RemediationNotice {
 export interface RemediatePorts {
   store: TwinStore;
   now: () => number;
-  /** The actuation rules' ports: a scale remediation goes through `actuate` like any decision. */
-  actuation?: (twin: Twin) => ActuationPorts;
+  /**
+   * The scaling targets: a scale remediation goes through the actuator's `act` (actuate under the
+   * safety rules, once per decision id: in AWS the same idempotent actuation the actuator Lambda
+   * uses, so a retried step never scales twice), and compliance reads the target's configuration
+   * (bounds, instance types, tags) through `target.describe`.
+   */
+  actuation?: {
+    target: Pick<ScalingTarget, 'describe'>;
+    act: (request: ActuationRequest) => Promise<ActuationResult>;
+  };
   notify?: (notice: RemediationNotice) => Promise<void>;
 }
 
@@ -83,7 +112,7 @@ export interface RemediatePorts {
 export async function remediateStep(event: RemediateEvent, p: RemediatePorts): Promise<unknown> {
   switch (event.step) {
     case 'list':
-      return listRemediations(p.store, event.request, event.execution.name);
+      return listRemediations(p, event.request, event.execution.name);
     case 'ask':
       return askApproval(p, event.item, event.taskToken);
     case 'act':
@@ -101,20 +130,39 @@ export async function remediateStep(event: RemediateEvent, p: RemediatePorts): P
   }
 }
 
-/** The open violations of one twin or of all, in priority order (orderViolations), with their remediation. */
+/**
+ * The open violations of one twin or of all, in priority order (orderViolations), with their
+ * remediation: evaluated first (unless the request says not to), then each violation not yet
+ * handled since it opened (handledSince).
+ */
 export async function listRemediations(
-  store: TwinStore,
-  request: z.infer<typeof RemediateRequestSchema>,
+  p: RemediatePorts,
+  request: RemediateRequest,
   execution: string,
-): Promise<{ approval: string; timeoutSeconds: number; items: RemediationItem[] }> {
-  const twinIds = request.twinId ? [request.twinId] : await allTwinIds(store);
+): Promise<{ approval: string; timeoutSeconds: number; evaluated: number; items: RemediationItem[] }> {
+  const { store } = p;
+  const twins = request.twinId
+    ? [await store.getTwin(request.twinId)].filter((t) => !!t)
+    : await allTwins(store);
+  if (request.evaluate) {
+    const context = await complianceContext(store, request.twinId ? await allTwins(store) : twins);
+    const at = request.now ? Date.parse(request.now) : p.now();
+    await inParallel(twins, 8, async (twin) => {
+      await evaluateTwinCompliance(store, twin, context, at, await describedConfig(p, twin));
+    });
+  }
   const open: (RecordOf<'violation'> & { twinId: string; remediation: Remediation })[] = [];
-  await inParallel(twinIds, 8, async (twinId) => {
-    for (const r of (await latestViolations(store, twinId)).values()) {
-      const remediation = RemediationSchema.safeParse(r.remediation);
-      if (r.status !== 'resolved' && remediation.success)
-        open.push({ twinId, ...r, remediation: remediation.data });
-    }
+  await inParallel(twins, 8, async (twin) => {
+    const pending = [...(await latestViolations(store, twin.id)).values()].filter(
+      (r) => r.status !== 'resolved' && RemediationSchema.safeParse(r.remediation).success,
+    );
+    if (!pending.length) return;
+    const steps = request.again
+      ? []
+      : (await store.listRecords(twin.id, 'remediation', { limit: 100 })).items;
+    for (const r of pending)
+      if (!handledSince(r, steps))
+        open.push({ twinId: twin.id, ...r, remediation: RemediationSchema.parse(r.remediation) });
   });
   const ordered = orderViolations(
     open.map((v) => ({ ...v, impact: v.impact ?? 0, fixCost: v.fixCost ?? 0 })),
@@ -122,6 +170,7 @@ export async function listRemediations(
   return {
     approval: request.approval,
     timeoutSeconds: request.timeoutSeconds,
+    evaluated: request.evaluate ? twins.length : 0,
     items: ordered.map((v) => ({
       twinId: v.twinId,
       violationId: v.id,
@@ -137,15 +186,35 @@ export async function listRemediations(
   };
 }
 
-async function allTwinIds(store: TwinStore): Promise<string[]> {
-  const ids: string[] = [];
+/**
+ * Whether this opening of a violation (its record's time) was handled already: its newest
+ * remediation step since then is anything but a failure. So an hourly run asks once a person
+ * per opening (a rejection or no answer stands until the violation opens again, or changes
+ * severity), does not repeat what was done, and retries what failed.
+ */
+export function handledSince(
+  violation: Pick<RecordOf<'violation'>, 'id' | 'at'>,
+  stepsNewestFirst: readonly Pick<RecordOf<'remediation'>, 'violationId' | 'at' | 'outcome'>[],
+): boolean {
+  const newest = stepsNewestFirst.find((s) => s.violationId === violation.id && s.at >= violation.at);
+  return !!newest && newest.outcome !== 'failed';
+}
+
+/** The target's configuration as AWS (or the simulated fleet) describes it now, when there is a port to ask. */
+async function describedConfig(p: RemediatePorts, twin: Twin): Promise<TargetConfig | undefined> {
+  if (!p.actuation) return undefined;
+  return targetConfigOf(twin, await p.actuation.target.describe(twin.target));
+}
+
+async function allTwins(store: TwinStore): Promise<Twin[]> {
+  const twins: Twin[] = [];
   let cursor: string | undefined;
   do {
     const page = await store.listTwins({ limit: 100, cursor });
-    ids.push(...page.items.map((t) => t.id));
+    twins.push(...page.items);
     cursor = page.cursor;
   } while (cursor);
-  return ids;
+  return twins;
 }
 
 /**
@@ -169,6 +238,12 @@ export async function askApproval(p: RemediatePorts, item: RemediationItem, task
     outcome: 'pending',
     approvalToken: token,
     message: `waiting for approval (POST /approvals/${token})`,
+  });
+  // a person has to hear of it: the same alerts port a notify remediation uses
+  await p.notify?.({
+    twinId: item.twinId,
+    violationId: item.violationId,
+    message: `approval needed within ${item.timeoutSeconds} s: ${item.remediation.action} for ${item.severity} violation "${item.message}"; answer with POST /approvals/${token} {"approved": true|false}`,
   });
   return { approvalToken: token };
 }
@@ -211,20 +286,16 @@ async function act(
   if (twin.policy.mode !== 'forecast-and-scale')
     return { outcome: 'skipped', message: `the twin is ${twin.policy.mode}: Twinscale does not scale it` };
   if (!p.actuation) return { outcome: 'failed', message: 'no actuator to scale with' };
-  const ports = p.actuation(twin);
-  const state = await ports.target.describe(twin.target);
-  const result = await actuate(
-    {
-      twinId: twin.id,
-      decisionId: `remediation.${item.violationId}.${item.execution}`,
-      target: twin.target,
-      desired: state.capacity + (r.maxStep ?? twin.policy.maxStep),
-      maxStep: Math.min(r.maxStep ?? twin.policy.maxStep, twin.policy.maxStep),
-      ...(twin.policy.minInstances !== undefined ? { minInstances: twin.policy.minInstances } : {}),
-      ...(twin.policy.maxInstances !== undefined ? { maxInstances: twin.policy.maxInstances } : {}),
-    },
-    ports,
-  );
+  const state = await p.actuation.target.describe(twin.target);
+  const result = await p.actuation.act({
+    twinId: twin.id,
+    decisionId: `remediation.${item.violationId}.${item.execution}`,
+    target: twin.target,
+    desired: state.capacity + (r.maxStep ?? twin.policy.maxStep),
+    maxStep: Math.min(r.maxStep ?? twin.policy.maxStep, twin.policy.maxStep),
+    ...(twin.policy.minInstances !== undefined ? { minInstances: twin.policy.minInstances } : {}),
+    ...(twin.policy.maxInstances !== undefined ? { maxInstances: twin.policy.maxInstances } : {}),
+  });
   return { outcome: result.action === 'scaled' ? 'done' : 'skipped', message: result.message };
 }
 

@@ -1,28 +1,22 @@
 import { z } from 'zod';
-import { evaluateCompliance, type TargetConfig } from '../../compliance/evaluate.js';
+import { complianceContext, evaluateTwinCompliance } from '../../compliance/evaluate-twin.js';
 import {
   loadPolicyDocument,
   PolicyIdSchema,
   type PolicyProblem,
   policyJsonSchema,
-  type StoredPolicy,
   StoredPolicySchema,
   validatePolicyValue,
 } from '../../compliance/policy-document.js';
-import { latestViolations, recordChanges } from '../../compliance/violation-records.js';
-import { criticality } from '../../graph/criticality.js';
-import { MINUTE_MS } from '../../series/grid.js';
-import type { Sample } from '../../series/read-trace.js';
-import { type RecordOf, ViolationRecordSchema } from '../../store/records.js';
-import type { TwinStore } from '../../store/twin-store.js';
-import { declaredEdgesOf, type Twin, TwinIdSchema } from '../../twin/twin.js';
+import { ViolationRecordSchema } from '../../store/records.js';
+import { TwinIdSchema } from '../../twin/twin.js';
 import { ApiError, notFound } from '../http.js';
 import { route } from '../route.js';
 import { allTwins } from './insights.js';
 
 const PolicyParamsSchema = z.object({ id: PolicyIdSchema });
 
-/** The target's configuration, as the caller knows it (instance types and tags are read nowhere else yet). */
+/** The target's configuration, as the caller knows it (the remediate workflow describes the target itself). */
 const TargetConfigSchema = z
   .object({
     capacity: z.number().int().min(0).optional(),
@@ -155,44 +149,8 @@ export const complianceRoutes = [
       const at = now();
       const twin = await store.getTwin(params.id);
       if (!twin) throw notFound(`twin "${params.id}"`);
-      const [policies, twins, latest, [forecast], [decision]] = await Promise.all([
-        store.listPolicies(),
-        allTwins(store),
-        latestViolations(store, twin.id),
-        store.listRecords(twin.id, 'forecast', { limit: 1 }).then((p) => p.items),
-        store.listRecords(twin.id, 'decision', { limit: 1 }).then((p) => p.items),
-      ]);
-      const graph = {
-        nodes: twins.map((t) => t.id),
-        edges: twins.flatMap((t) =>
-          declaredEdgesOf(t).map((e) => ({
-            from: t.id,
-            to: e.to,
-            source: 'declared' as const,
-            callRatio: null,
-            lagMinutes: null,
-            confidence: null,
-          })),
-        ),
-      };
-      const decisionK = decision?.reason.capacityPerInstance;
-      const result = evaluateCompliance({
-        twin,
-        policies,
-        samples: await samplesFor(store, twin, policies, at),
-        target: targetOf(twin, decision, body.target),
-        forecast: forecast && {
-          stepMs: forecast.points.length > 1 ? forecast.points[1].t - forecast.points[0].t : 5 * MINUTE_MS,
-          points: forecast.points,
-        },
-        capacityPerInstance:
-          typeof decisionK === 'number' ? decisionK : twin.capacityModel?.capacityPerInstance,
-        impact: criticality(graph).get(twin.id) ?? { dependants: 0, weight: 0 },
-        now: at,
-      });
-      const rules = new Set(policies.flatMap((p) => p.document.rules.map((r) => `${p.id}.${r.id}`)));
-      const skipped = new Set(result.skipped.map((s) => `${s.policy}.${s.rule}`));
-      const recorded = await recordChanges(store, twin.id, result.violations, latest, rules, skipped, at);
+      const context = await complianceContext(store, await allTwins(store));
+      const result = await evaluateTwinCompliance(store, twin, context, at, body.target);
       return {
         status: 200,
         body: {
@@ -200,48 +158,9 @@ export const complianceRoutes = [
           evaluatedAt: new Date(at).toISOString(),
           violations: result.violations,
           skipped: result.skipped,
-          recorded,
+          recorded: result.recorded,
         },
       };
     },
   }),
 ];
-
-/** The target as the rules see it: what the caller says, else the latest decision's capacity and the twin's bounds. */
-function targetOf(
-  twin: Twin,
-  decision: RecordOf<'decision'> | undefined,
-  given: TargetConfig | undefined,
-): TargetConfig {
-  const capacity = decision?.action === 'scaled' ? decision.desired : decision?.previous;
-  return {
-    capacity,
-    min: twin.policy.minInstances,
-    max: twin.policy.maxInstances,
-    ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)),
-  };
-}
-
-/** Each metric a rule reads, over the longest window a rule asks of it. */
-async function samplesFor(
-  store: TwinStore,
-  twin: Twin,
-  policies: readonly StoredPolicy[],
-  at: number,
-): Promise<Record<string, Sample[]>> {
-  const windows = new Map<string, number>();
-  for (const p of policies)
-    for (const { check } of p.document.rules) {
-      if (check.kind !== 'metric') continue;
-      const c = check;
-      const q = twin.metrics.find((m) => m.key === c.metric) ?? twin.metrics.find((m) => m.role === c.metric);
-      if (q) windows.set(q.key, Math.max(windows.get(q.key) ?? 0, c.windowMinutes));
-    }
-  const out: Record<string, Sample[]> = {};
-  await Promise.all(
-    [...windows].map(async ([key, minutes]) => {
-      out[key] = await store.readSamples(twin.id, key, at - minutes * MINUTE_MS, at);
-    }),
-  );
-  return out;
-}
