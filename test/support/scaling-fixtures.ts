@@ -10,7 +10,7 @@ import {
   DescribeAutoScalingGroupsCommand,
   SetDesiredCapacityCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -57,7 +57,10 @@ export class ScalingFixtures {
     );
   }
 
-  async group(name: string, o: { min: number; max: number; desired: number; managed: boolean }) {
+  async group(
+    name: string,
+    o: { min: number; max: number; desired: number; managed: boolean; tags?: Record<string, string> },
+  ) {
     await this.clients.autoScaling.send(
       new CreateAutoScalingGroupCommand({
         AutoScalingGroupName: name,
@@ -66,7 +69,35 @@ export class ScalingFixtures {
         MaxSize: o.max,
         DesiredCapacity: o.desired,
         VPCZoneIdentifier: this.subnet,
-        Tags: o.managed ? [{ ...MANAGED, PropagateAtLaunch: false }] : [],
+        Tags: [
+          ...(o.managed ? [MANAGED] : []),
+          ...Object.entries(o.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+        ].map((t) => ({ ...t, PropagateAtLaunch: false })),
+      }),
+    );
+  }
+
+  /** A group launching from a template whose mixed-instances policy overrides the instance type. */
+  async mixedGroup(name: string, o: { desired: number; overrides: string[] }) {
+    await this.ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: `${name}-lt`,
+        LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 't3.micro' },
+      }),
+    );
+    await this.clients.autoScaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: name,
+        MinSize: 0,
+        MaxSize: 10,
+        DesiredCapacity: o.desired,
+        VPCZoneIdentifier: this.subnet,
+        MixedInstancesPolicy: {
+          LaunchTemplate: {
+            LaunchTemplateSpecification: { LaunchTemplateName: `${name}-lt`, Version: '$Latest' },
+            Overrides: o.overrides.map((InstanceType) => ({ InstanceType })),
+          },
+        },
       }),
     );
   }
@@ -85,14 +116,20 @@ export class ScalingFixtures {
     return r.AutoScalingGroups?.[0]?.DesiredCapacity;
   }
 
-  async service(name: string, o: { min: number; max: number; managed: boolean }) {
+  async service(
+    name: string,
+    o: { min: number; max: number; managed: boolean; tags?: Record<string, string> },
+  ) {
     await this.clients.ecs.send(
       new CreateServiceCommand({
         cluster: 'prod',
         serviceName: name,
         taskDefinition: 'api',
         desiredCount: o.min,
-        tags: o.managed ? [{ key: MANAGED.Key, value: MANAGED.Value }] : [],
+        tags: [
+          ...(o.managed ? [{ key: MANAGED.Key, value: MANAGED.Value }] : []),
+          ...Object.entries(o.tags ?? {}).map(([key, value]) => ({ key, value })),
+        ],
       }),
     );
     await this.clients.applicationAutoScaling.send(

@@ -68,15 +68,23 @@ export class AwsScalingTarget implements ScalingTarget {
     );
     const g = r.AutoScalingGroups?.[0];
     if (!g) throw new TargetNotFoundError({ kind: 'asg', autoScalingGroupName: name });
+    const tags = (g.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value }));
+    // From this one call: what runs, and what a mixed-instances policy may launch. A launch
+    // template's or configuration's own type would cost another call per group, so a group
+    // without instances or overrides leaves the types unknown (rules on them are then skipped).
+    const instanceTypes = distinct([
+      ...(g.Instances ?? []).map((i) => i.InstanceType),
+      ...(g.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).map((o) => o.InstanceType),
+    ]);
     return {
       capacity: g.DesiredCapacity ?? 0,
       running: (g.Instances ?? []).filter((i) => i.LifecycleState === 'InService').length,
       min: g.MinSize ?? 0,
       max: g.MaxSize ?? 0,
-      managed: isManaged(
-        (g.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value })),
-        this.tagKey,
-      ),
+      managed: isManaged(tags, this.tagKey),
+      ...(instanceTypes.length ? { instanceTypes } : {}),
+      // DescribeAutoScalingGroups always answers with the group's tags: none is an empty list
+      tags: tagRecord(tags),
     };
   }
 
@@ -108,9 +116,18 @@ export class AwsScalingTarget implements ScalingTarget {
       min: 0,
       max: target.MaxCapacity ?? 0,
       managed: isManaged(service.tags ?? [], this.tagKey),
+      // asked for (include TAGS): no tags in the answer is none; the service itself has no
+      // instance types (Fargate, or EC2 capacity providers' groups, which are twins of their own)
+      tags: tagRecord(service.tags ?? []),
     };
   }
 }
+
+const distinct = (xs: (string | undefined)[]): string[] =>
+  [...new Set(xs.filter((x): x is string => !!x))].sort();
+
+const tagRecord = (tags: readonly { key?: string; value?: string }[]): Record<string, string> =>
+  Object.fromEntries(tags.flatMap((t) => (t.key ? [[t.key, t.value ?? '']] : [])));
 
 const resourceId = (ref: Extract<ScalingTargetRef, { kind: 'ecs' }>) =>
   `service/${ref.cluster}/${ref.service}`;

@@ -15,6 +15,14 @@ export interface TargetState {
   max: number;
   /** Tagged `twinscale:managed=true`: the only resources Twinscale may change. */
   managed: boolean;
+  /**
+   * The instance types it runs or may launch (an Auto Scaling group's instances and its
+   * mixed-instances overrides), sorted; absent when not known (an ECS service, a group with no
+   * instances whose types live only in its launch template or configuration).
+   */
+  instanceTypes?: string[];
+  /** Its tags, key to value, when they were read (compliance rules on required tags read these). */
+  tags?: Record<string, string>;
 }
 
 /** The port: EC2 Auto Scaling and ECS / Application Auto Scaling in AWS, simulated fleets locally. */
