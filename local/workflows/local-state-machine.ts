@@ -113,6 +113,11 @@ export class LocalStateMachine {
 
   /** Runs one execution to its end; rejects with the execution's error. */
   async run(input: unknown, options: RunOptions = {}): Promise<unknown> {
+    return this.start(input, options).result;
+  }
+
+  /** Starts one execution: its result, and a way to stop it (StopExecution), as a run waiting for a person needs. */
+  start(input: unknown, options: RunOptions = {}): { result: Promise<unknown>; abort: () => void } {
     const name = crypto.randomUUID();
     // what Step Functions gives every execution; the local engine has only Input and StartTime
     const context = {
@@ -131,7 +136,7 @@ export class LocalStateMachine {
       context: context as never,
       overrides: { ...options.overrides, taskResourceLocalHandlers: this.handlers as never },
     });
-    return execution.result;
+    return { result: execution.result, abort: () => execution.abort() };
   }
 
   private prepare(d: Definition, seen: Set<string>, bindings: Record<string, TaskFunction>): void {

@@ -1,6 +1,11 @@
 import { parseEvent, workflowEvent } from '../../functions/shared/parse-input.js';
 import { isTransient } from '../../layers/aws/retry.js';
 import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../layers/core/api/ports.js';
+import {
+  RemediateEventSchema,
+  type RemediatePorts,
+  remediateStep,
+} from '../../layers/core/compliance/remediate.js';
 import { ListDueEventSchema, scheduledTime } from '../../layers/core/loop/events.js';
 import { listDueTwins } from '../../layers/core/loop/list-due.js';
 import { OptimizeBatchEventSchema, optimizeBatch } from '../../layers/core/loop/optimize-batch.js';
@@ -17,7 +22,7 @@ const ScenarioEvent = workflowEvent(ScenarioRequestSchema);
 const OptimizeEvent = workflowEvent(OptimizeRequestSchema);
 
 /**
- * The scenario and optimize state machine files run by the local engine, in the background, with
+ * The scenario, optimize and remediate state machine files run by the local engine, in the background, with
  * their tasks bound to the same core functions the Lambdas call. Runs are remembered in memory:
  * after a restart a finished run is read from its stored record, a lost one is unknown.
  */
@@ -25,10 +30,13 @@ export class LocalWorkflowRuns implements WorkflowRuns {
   private readonly machines: Record<WorkflowName, LocalStateMachine>;
   private readonly runs = new Map<string, WorkflowRunStatus>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly stoppable = new Set<() => void>();
 
   constructor(
     store: TwinStore,
     private readonly now: () => number,
+    /** The remediate workflow's scaling and alerts ports (the runtime's simulated fleets, the log). */
+    remediation: Pick<RemediatePorts, 'actuation' | 'notify'> = {},
   ) {
     const execution = (e: { execution: { name: string; startTime: string } }) => ({
       name: e.execution.name,
@@ -55,6 +63,10 @@ export class LocalWorkflowRuns implements WorkflowRuns {
           return optimizeTask(store, e.request, execution(e));
         },
       }),
+      remediate: new LocalStateMachine('remediate', {
+        RemediateFunctionArn: async (event) =>
+          remediateStep(parseEvent(RemediateEventSchema, event), { store, now: this.now, ...remediation }),
+      }),
     };
   }
 
@@ -62,15 +74,20 @@ export class LocalWorkflowRuns implements WorkflowRuns {
     const key = `${workflow}/${name}`;
     if (this.runs.has(key)) return;
     this.runs.set(key, { status: 'running' });
-    const run = this.machines[workflow]
-      .run(input, {
-        context: { Execution: { Name: name, StartTime: new Date(this.now()).toISOString() } } as never,
-      })
+    const execution = this.machines[workflow].start(input, {
+      context: { Execution: { Name: name, StartTime: new Date(this.now()).toISOString() } } as never,
+    });
+    // a remediation may wait a day for a person: a stopping runtime stops it, as StopExecution would
+    if (workflow === 'remediate') this.stoppable.add(execution.abort);
+    const run = execution.result
       .then(
         () => this.runs.set(key, { status: 'succeeded' }),
         (e: Error) => this.runs.set(key, { status: 'failed', error: e.message }),
       )
-      .finally(() => this.pending.delete(run));
+      .finally(() => {
+        this.pending.delete(run);
+        this.stoppable.delete(execution.abort);
+      });
     this.pending.add(run);
   }
 
@@ -83,8 +100,13 @@ export class LocalWorkflowRuns implements WorkflowRuns {
     return answerLocalTask(taskToken, output);
   }
 
-  /** Waits for the runs under way (a clean stop does not cut one off mid-write). */
+  /**
+   * Waits for the runs under way (a clean stop does not cut one off mid-write), after stopping the
+   * remediate runs (one waiting for an approval would hold the stop for its whole timeout; its
+   * violations are remediated again by the next run, the pending approval answers nothing).
+   */
   async drain(): Promise<void> {
+    for (const abort of this.stoppable) abort();
     await Promise.allSettled([...this.pending]);
   }
 }

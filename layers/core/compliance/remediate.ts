@@ -144,9 +144,9 @@ export async function listRemediations(
   const twins = request.twinId
     ? [await store.getTwin(request.twinId)].filter((t) => !!t)
     : await allTwins(store);
+  const at = request.now ? Date.parse(request.now) : p.now();
   if (request.evaluate) {
     const context = await complianceContext(store, request.twinId ? await allTwins(store) : twins);
-    const at = request.now ? Date.parse(request.now) : p.now();
     await inParallel(twins, 8, async (twin) => {
       await evaluateTwinCompliance(store, twin, context, at, await describedConfig(p, twin));
     });
@@ -161,7 +161,7 @@ export async function listRemediations(
       ? []
       : (await store.listRecords(twin.id, 'remediation', { limit: 100 })).items;
     for (const r of pending)
-      if (!handledSince(r, steps))
+      if (!handledSince(r, steps, at))
         open.push({ twinId: twin.id, ...r, remediation: RemediationSchema.parse(r.remediation) });
   });
   const ordered = orderViolations(
@@ -194,10 +194,13 @@ export async function listRemediations(
  */
 export function handledSince(
   violation: Pick<RecordOf<'violation'>, 'id' | 'at'>,
-  stepsNewestFirst: readonly Pick<RecordOf<'remediation'>, 'violationId' | 'at' | 'outcome'>[],
+  stepsNewestFirst: readonly Pick<RecordOf<'remediation'>, 'violationId' | 'at' | 'outcome' | 'expiresAt'>[],
+  now: number,
 ): boolean {
   const newest = stepsNewestFirst.find((s) => s.violationId === violation.id && s.at >= violation.at);
-  return !!newest && newest.outcome !== 'failed';
+  if (!newest || newest.outcome === 'failed') return false;
+  // still waiting for a person, unless the wait is over with nothing recorded (its run was stopped)
+  return newest.outcome !== 'pending' || !newest.expiresAt || Date.parse(newest.expiresAt) > now;
 }
 
 /** The target's configuration as AWS (or the simulated fleet) describes it now, when there is a port to ask. */
@@ -237,6 +240,7 @@ export async function askApproval(p: RemediatePorts, item: RemediationItem, task
     decision: 'requested',
     outcome: 'pending',
     approvalToken: token,
+    expiresAt: new Date(now + item.timeoutSeconds * 1000).toISOString(),
     message: `waiting for approval (POST /approvals/${token})`,
   });
   // a person has to hear of it: the same alerts port a notify remediation uses
@@ -348,7 +352,7 @@ async function audit(
   item: RemediationItem,
   step: Pick<
     RecordOf<'remediation'>,
-    'decision' | 'outcome' | 'message' | 'by' | 'comment' | 'approvalToken'
+    'decision' | 'outcome' | 'message' | 'by' | 'comment' | 'approvalToken' | 'expiresAt'
   >,
 ): Promise<RecordOf<'remediation'>> {
   const record: RecordOf<'remediation'> = {

@@ -119,6 +119,8 @@ export const RemediationRecordSchema = RecordBase.extend({
   outcome: z.enum(['pending', 'done', 'failed', 'skipped']),
   message: z.string(),
   approvalToken: z.string().optional(),
+  /** `requested`: when the wait ends; a run stopped before then leaves it pending, and it counts as over. */
+  expiresAt: z.string().optional(),
   execution: z.string().optional(),
 });
 
@@ -166,5 +168,14 @@ export const RECORD_SCHEMAS = {
 export type RecordKind = keyof typeof RECORD_SCHEMAS;
 export type RecordOf<K extends RecordKind> = z.infer<(typeof RECORD_SCHEMAS)[K]>;
 
-/** Kinds kept past the retention period: a promotion is the audit trail of a policy change. */
-export const KEPT_RECORD_KINDS: ReadonlySet<RecordKind> = new Set<RecordKind>(['promotion']);
+/**
+ * Kinds kept past the retention period: the audit trails. A promotion records a policy change; a
+ * remediation step, an approval and its answer record who changed production and why. (An
+ * approval's task token is not kept: it is only good while its run waits.)
+ */
+export const KEPT_RECORD_KINDS: ReadonlySet<RecordKind> = new Set<RecordKind>([
+  'promotion',
+  'remediation',
+  'approval',
+  'approval-answer',
+]);
