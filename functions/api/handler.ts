@@ -17,6 +17,9 @@ const env = parseEnv(
     OPTIMIZE_STATE_MACHINE_ARN: z
       .string()
       .startsWith('arn:', 'OPTIMIZE_STATE_MACHINE_ARN: the optimize state machine'),
+    REMEDIATE_STATE_MACHINE_ARN: z
+      .string()
+      .startsWith('arn:', 'REMEDIATE_STATE_MACHINE_ARN: the remediate state machine'),
   }),
 );
 const log = new Logger({ serviceName: 'twinscale-api' });
@@ -26,6 +29,7 @@ const api = createApi(
     workflows: new StepFunctionsRuns(new SFNClient({}), {
       scenario: env.SCENARIO_STATE_MACHINE_ARN,
       optimize: env.OPTIMIZE_STATE_MACHINE_ARN,
+      remediate: env.REMEDIATE_STATE_MACHINE_ARN,
     }),
     now: Date.now,
   },

@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  InvalidToken,
   SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
@@ -10,7 +11,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../core/api/ports.js';
 
-/** The what-if workflows on Step Functions (Standard): started by name, so a retried start is one run. */
+/** The workflows the API starts on Step Functions (Standard): started by name, so a retried start is one run. */
 export class StepFunctionsRuns implements WorkflowRuns {
   constructor(
     private readonly sfn: SFNClient,
@@ -50,8 +51,10 @@ export class StepFunctionsRuns implements WorkflowRuns {
       await this.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
       return true;
     } catch (e) {
-      // answered before, or the task timed out: the execution has moved on
-      if (e instanceof TaskDoesNotExist || e instanceof TaskTimedOut) return false;
+      // answered before, or the task timed out: the execution has moved on. A token Step Functions
+      // does not know (its execution gone, or never one of ours) has nothing waiting on it either.
+      if (e instanceof TaskDoesNotExist || e instanceof TaskTimedOut || e instanceof InvalidToken)
+        return false;
       throw e;
     }
   }
