@@ -3,10 +3,14 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
+import { isTransient } from '../../layers/aws/retry.js';
 import { AwsScalingTarget } from '../../layers/aws/scaling/aws-scaling-target.js';
+import { snsNotifier } from '../../layers/aws/sns/sns-notifier.js';
 import { MANAGED_TAG } from '../../layers/core/act/scaling-target.js';
+import { TransientError } from '../../layers/core/loop/transient-error.js';
 import { type AlertPublisher, DRIFT_EVENT } from '../../layers/core/twin/drift-watch.js';
 import { parseEnv } from './parse-input.js';
 
@@ -80,3 +84,25 @@ export function eventBridgeAlerts(client = new EventBridgeClient({})): AlertPubl
     },
   };
 }
+
+/** The alarm topic (SNS, encrypted with the table's key) remediation notices go to. */
+export const AlertTopicEnvSchema = z.object({
+  ALERT_TOPIC_ARN: z.string().startsWith('arn:', 'ALERT_TOPIC_ARN: the alarm topic’s ARN'),
+});
+
+export const snsNotifierFromEnv = (env: NodeJS.ProcessEnv = process.env) =>
+  snsNotifier(new SNSClient({}), parseEnv(AlertTopicEnvSchema, env).ALERT_TOPIC_ARN);
+
+/**
+ * A port call whose transient failures (throttling, timeouts, 5xx) surface as TransientError, the
+ * name the state machines' Retry matches, where core would otherwise record them as the outcome.
+ */
+export const retryable =
+  <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+  async (...args: A): Promise<R> => {
+    try {
+      return await call(...args);
+    } catch (e) {
+      throw isTransient(e) ? new TransientError(e) : e;
+    }
+  };
