@@ -260,6 +260,8 @@ describe('the local runtime end to end: real traces → collector → forecast-a
         '/twins/{id}/optimizations',
         '/twins/{id}/policy',
         '/twins/{id}/remediations',
+        '/twins/{id}/remediations/compare',
+        '/remediation-comparisons/{id}',
         '/twins/{id}/scenarios',
         '/twins/{id}/series',
         '/twins/{id}/promotions',

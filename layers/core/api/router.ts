@@ -14,6 +14,7 @@ import { controlRoutes } from './routes/controls.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { graphRoutes } from './routes/graph.js';
 import { insightRoutes } from './routes/insights.js';
+import { remediationCompareRoutes } from './routes/remediation-compare.js';
 import { remediationRoutes } from './routes/remediations.js';
 import { shadowRoutes } from './routes/shadows.js';
 import { twinRoutes } from './routes/twins.js';
@@ -29,6 +30,7 @@ export const ROUTES: readonly Route[] = [
   ...insightRoutes,
   ...complianceRoutes,
   ...remediationRoutes,
+  ...remediationCompareRoutes,
   ...controlRoutes,
 ];
 

@@ -10,7 +10,7 @@ import { scoreTimeline, type Timeline } from '../simulate/replay.js';
 import { FleetSimulation } from '../simulate/simulation.js';
 import { mergeOutages, transformDemand, type WhatIf, WhatIfSchema } from '../simulate/what-if.js';
 import { type ComplianceInput, evaluateCompliance, type ForecastBand } from './evaluate.js';
-import { PolicyRuleSchema, type RuleCheck } from './policy-document.js';
+import { PolicyIdSchema, PolicyRuleSchema, type RuleCheck } from './policy-document.js';
 
 /**
  * A/B comparison of two remediation strategies for one compliance rule, on the twin's simulator:
@@ -80,6 +80,15 @@ export const ComparedRuleSchema = PolicyRuleSchema.partial({ id: true, severity:
   });
 export type ComparedRule = z.infer<typeof ComparedRuleSchema>;
 
+/** A stored policy's rule: the policy's id and the rule's. */
+export const PolicyRuleRefSchema = z
+  .object({
+    policy: PolicyIdSchema,
+    rule: z.string().min(1).max(48).describe('rule id within the policy'),
+  })
+  .strict();
+export type PolicyRuleRef = z.infer<typeof PolicyRuleRefSchema>;
+
 /** The unperturbed run, always compared first. */
 export const AS_IT_WAS = 'as-it-was';
 
@@ -128,7 +137,7 @@ export function simulatedMetricOf(
   const role = metrics.find((m) => m.key === check.metric)?.role ?? check.metric;
   if (role === 'load' || role === 'utilization') return role;
   throw new ComparisonInputError(
-    `rule.check.metric: the simulator measures load and utilization only, not "${check.metric}"`,
+    `the simulator measures load and utilization only, not "${check.metric}" (a key of the twin: ${metrics.map((m) => m.key).join(', ')})`,
   );
 }
 

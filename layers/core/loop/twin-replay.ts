@@ -1,8 +1,16 @@
 import { z } from 'zod';
+import {
+  ComparedRuleSchema,
+  ComparisonScenarioSchema,
+  DEFAULT_EVALUATION_MINUTES,
+  MAX_COMPARISON_SCENARIOS,
+  PolicyRuleRefSchema,
+  StrategySchema,
+} from '../compliance/strategy-comparison.js';
 import { forecastTwin } from '../forecast/twin/index.js';
 import { PlanInputError } from '../policy/live-plan.js';
 import { targetTrackingPolicy } from '../policy/reference.js';
-import { twinPolicy } from '../policy/twin-policy.js';
+import { type OutlookShare, twinPolicy } from '../policy/twin-policy.js';
 import type { ScalingPolicy } from '../policy/types.js';
 import { DAY_MS, MINUTE_MS, toGrid } from '../series/grid.js';
 import { minuteDemand } from '../simulate/minute-demand.js';
@@ -142,16 +150,88 @@ function checkScenario(
 export const ScenarioDocumentSchema = z.object(scenarioFields).strict().superRefine(checkScenario);
 export type ScenarioDocument = z.infer<typeof ScenarioDocumentSchema>;
 
-/** The scenario workflow's input: a scenario replayed on the twin's recent load. */
-export const ScenarioRequestSchema = z
+/** A scenario replayed on the twin's recent load. */
+const WhatIfRequestSchema = z
   .object({
+    kind: z.literal('what-if').optional().describe('the default kind of scenario request'),
     twinId: TwinIdSchema,
     scenarioId: RecordIdSchema,
     ...scenarioFields,
     requestedAt: RequestedAtSchema,
   })
   .superRefine(checkScenario);
+
+/** Two remediation strategies for one rule, compared on the twin's recent load (and scenarios). */
+export const REMEDIATION_COMPARISON = 'remediation-comparison';
+
+/** What a remediation comparison asks besides its rule (POST /twins/{id}/remediations/compare). */
+export const comparisonFields = {
+  strategies: z
+    .array(StrategySchema)
+    .length(2)
+    .describe('A and B: none, scale-step { step }, raise-floor-to-forecast { quantile }'),
+  scenarios: z
+    .array(ComparisonScenarioSchema)
+    .max(MAX_COMPARISON_SCENARIOS)
+    .default([])
+    .describe('what-ifs each strategy also runs under, after the days as they were'),
+  days: DaysSchema.default(1).describe("days of the twin's own load replayed"),
+  evaluationMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(1440)
+    .default(DEFAULT_EVALUATION_MINUTES)
+    .describe('the rule is judged, and the strategy acts, this often (the deployed remediate run is hourly)'),
+  pricePerInstanceHour: z.number().positive().max(1000).optional().describe('to state the cost in $ too'),
+};
+
+/** Each scenario's minutes inside the replayed days, and each name its own. */
+export function checkComparison(
+  c: { days: number; scenarios: { name: string; whatIf: z.infer<typeof WhatIfSchema> }[] },
+  ctx: z.RefinementCtx,
+): void {
+  const minutes = c.days * 1440;
+  for (const [i, s] of c.scenarios.entries()) {
+    for (const { path, minute } of whatIfMinutes(s.whatIf))
+      if (minute >= minutes)
+        ctx.addIssue({
+          code: 'custom',
+          message: `minute ${minute} is after the ${c.days} replayed day(s) (minutes 0 … ${minutes - 1})`,
+          path: ['scenarios', i, 'whatIf', ...path],
+        });
+    if (c.scenarios.findIndex((x) => x.name === s.name) !== i)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'each scenario needs a name of its own',
+        path: ['scenarios', i, 'name'],
+      });
+  }
+}
+
+export const ComparisonRequestSchema = z
+  .object({
+    kind: z.literal(REMEDIATION_COMPARISON),
+    twinId: TwinIdSchema,
+    comparisonId: RecordIdSchema,
+    rule: ComparedRuleSchema,
+    policyRule: PolicyRuleRefSchema.optional().describe('the stored rule it was read from, if any'),
+    ...comparisonFields,
+    requestedAt: RequestedAtSchema,
+  })
+  .superRefine(checkComparison);
+export type ComparisonRequest = z.infer<typeof ComparisonRequestSchema>;
+
+/**
+ * The scenario workflow's input: a what-if (no `kind`, or `what-if`), or a remediation
+ * comparison; both replay the twin's recent load and are stored as its scenario records.
+ */
+export const ScenarioRequestSchema = z.discriminatedUnion('kind', [
+  WhatIfRequestSchema,
+  ComparisonRequestSchema,
+]);
 export type ScenarioRequest = z.infer<typeof ScenarioRequestSchema>;
+export type WhatIfRequest = z.infer<typeof WhatIfRequestSchema>;
 
 /** Days before the replayed ones that the policies learn from (the forecaster needs a week). */
 const LEARNING_DAYS = 7;
@@ -268,7 +348,14 @@ const plannerSettingsOf = (twin: Twin): PlannerSettings => ({
 });
 
 /** The planner the live twin runs (no tuning: the live planner keeps its settings), at these settings. */
-const plannerAt = (s: PlannerSettings): ScalingPolicy => twinPolicy({ ...s, autoTune: { enabled: false } });
+const plannerAt = (s: PlannerSettings, share?: OutlookShare): ScalingPolicy =>
+  twinPolicy({ ...s, autoTune: { enabled: false } }, share);
+
+/** The twin's live planner, new for each replay; replays of one demand share its forecasts. */
+export const livePolicyOf =
+  (twin: Twin) =>
+  (share: OutlookShare): ScalingPolicy =>
+    plannerAt(plannerSettingsOf(twin), share);
 
 /**
  * The policies a scenario compares: those listed (each its settings over the twin's live policy),

@@ -11,7 +11,7 @@ import { TwinParamsSchema } from '../schemas.js';
 import { twinOr404 } from './twins.js';
 
 /** A what-if run's id: its twin, the time it was asked for, six random characters. */
-const RUN_ID = recordRefPattern('{6}');
+export const RUN_ID = recordRefPattern('{6}');
 
 const RunIdParamsSchema = z.object({
   id: z.string().regex(RUN_ID, 'an id returned by POST /twins/{id}/scenarios or /optimizations'),
@@ -20,7 +20,7 @@ const RunIdParamsSchema = z.object({
 /** Step Functions allows 80 characters in an execution name; the id's tail is unique. */
 const executionName = (id: string) => id.slice(-80);
 
-const RunStartedSchema = z.object({
+export const RunStartedSchema = z.object({
   id: z.string(),
   twinId: TwinIdSchema,
   status: z.literal('running'),
@@ -28,7 +28,7 @@ const RunStartedSchema = z.object({
   location: z.string().describe('where to read the result'),
 });
 
-const RunSchema = z.object({
+export const RunSchema = z.object({
   id: z.string(),
   twinId: TwinIdSchema,
   status: z.enum(['running', 'succeeded', 'failed']),
@@ -48,7 +48,7 @@ async function replayableTwin(store: TwinStore, id: string) {
   return twin;
 }
 
-async function startRun(
+export async function startRun(
   ports: ApiPorts,
   workflow: WorkflowName,
   twinId: string,
@@ -66,7 +66,7 @@ async function startRun(
   };
 }
 
-async function readRun(
+export async function readRun(
   ports: ApiPorts,
   workflow: WorkflowName,
   kind: 'scenario' | 'optimization',
