@@ -13,6 +13,7 @@ import {
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -29,7 +30,11 @@ export interface TwinApiProps {
   table: ITable;
   scenario: StateMachine;
   optimize: StateMachine;
+  remediate: StateMachine;
 }
+
+/** The state machines the API starts and reads: the what-if workflows and remediate, never the loop. */
+const started = (p: TwinApiProps) => [p.scenario, p.optimize, p.remediate];
 
 /** A route's body schema as an API Gateway model (JSON Schema draft 4), so bad bodies stop at the gateway. */
 function bodyModel(api: RestApi, name: string, schema: z.ZodType): Model {
@@ -60,13 +65,19 @@ export class TwinApi extends Construct {
     this.fn = p.functions.make('api', p.config.planScheduleMinutes, undefined, {
       SCENARIO_STATE_MACHINE_ARN: p.scenario.stateMachineArn,
       OPTIMIZE_STATE_MACHINE_ARN: p.optimize.stateMachineArn,
+      REMEDIATE_STATE_MACHINE_ARN: p.remediate.stateMachineArn,
     });
     p.table.grantReadWriteData(this.fn);
-    p.scenario.grantStartExecution(this.fn);
-    p.optimize.grantStartExecution(this.fn);
-    // GET /scenarios/{id} reads its run's status while it has no stored result yet
-    for (const machine of [p.scenario, p.optimize])
+    for (const machine of started(p)) {
+      machine.grantStartExecution(this.fn);
+      // GET /scenarios/{id} (and /remediations/{runId}) read a run's status while it has no stored result yet
       machine.grantExecution(this.fn, 'states:DescribeExecution');
+    }
+    // POST /approvals/{token} resumes the remediate run waiting on the token. SendTaskSuccess takes
+    // no resource ARN (the Service Authorization Reference lists no resource type for it): the
+    // token names the task. A rejection is a success whose output says so (the ASL's Approved
+    // choice), so SendTaskFailure is not needed.
+    this.fn.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] }));
 
     const accessLogs = new LogGroup(this, 'access-logs', {
       retention: p.config.logRetentionDays as RetentionDays,
@@ -114,12 +125,12 @@ export class TwinApi extends Construct {
   }
 
   private acknowledgeFindings(p: TwinApiProps): void {
-    const role = this.fn.role as import('aws-cdk-lib/aws-iam').Role;
-    acknowledge(role, 'IAM5[Resource::*]', REASONS.noResourceArn);
+    const role = this.fn.role as Role;
+    acknowledge(role, 'IAM5[Resource::*]', `${REASONS.noResourceArn}; ${REASONS.taskToken}`);
     acknowledge(role, `IAM5[Resource::${arnToken(p.table)}/index/*]`, REASONS.tableIndex);
     acknowledge(role, 'IAM5[Action::kms:ReEncrypt*]', REASONS.tableKey);
     acknowledge(role, 'IAM5[Action::kms:GenerateDataKey*]', REASONS.tableKey);
-    for (const machine of [p.scenario, p.optimize]) {
+    for (const machine of started(p)) {
       const ref = Stack.of(this).resolve((machine.node.defaultChild as CfnResource).logicalId);
       const name = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${ref}"}]}]}`;
       acknowledge(

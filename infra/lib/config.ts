@@ -27,6 +27,16 @@ export const TwinscaleConfigSchema = z.object({
     .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
     .default(true)
     .describe('search every twin’s policy each Sunday at 03:00 UTC (true or false; -c gives a string)'),
+  remediateEveryMinutes: z.coerce
+    .number()
+    .int()
+    .refine((n) => n === 0 || (n >= 15 && n <= 24 * 60), {
+      message: 'remediateEveryMinutes: 0 (off) or 15 to 1440',
+    })
+    .default(60)
+    .describe(
+      'how often the remediate workflow evaluates every twin’s policies and asks a person to approve each new violation’s remediation (0 turns the schedule off; POST /remediations still runs it)',
+    ),
   retentionDays: z.coerce.number().int().min(30).max(3650).default(35).describe('samples and records kept'),
   logRetentionDays: z.coerce
     .number()

@@ -32,6 +32,12 @@ const HANDLERS = {
   },
   scenario: { memory: 1024, timeout: 900, description: 'a what-if on one twin' },
   optimize: { memory: 2048, timeout: 900, description: 'a policy search on one twin' },
+  // the remediate.asl.json tasks' TimeoutSeconds are 120
+  remediate: {
+    memory: 512,
+    timeout: 120,
+    description: 'policy violations: evaluate, ask a person, remediate, record each step',
+  },
   // API Gateway waits 29 s for an integration
   api: { memory: 1024, timeout: 29, description: 'the HTTP API behind API Gateway' },
 } as const;
@@ -69,6 +75,7 @@ export class TwinFunctions extends Construct {
       'record-failure': make('record-failure', c.planScheduleMinutes),
       scenario: make('scenario', c.planScheduleMinutes),
       optimize: make('optimize', c.planScheduleMinutes),
+      remediate: make('remediate', c.planScheduleMinutes),
     };
     this.grant(p);
     this.acknowledgeFindings(p);
@@ -139,19 +146,6 @@ export class TwinFunctions extends Construct {
         acknowledge(role, 'IAM5[Action::kms:GenerateDataKey*]', REASONS.tableKey);
       }
     }
-    const actuator = this.fn.actuator.role as Role;
-    const arn = 'arn:<AWS::Partition>';
-    const at = '<AWS::Region>:<AWS::AccountId>';
-    acknowledge(
-      actuator,
-      `IAM5[Resource::${arn}:autoscaling:${at}:autoScalingGroup:*:autoScalingGroupName/*]`,
-      REASONS.taggedOnly,
-    );
-    acknowledge(
-      actuator,
-      `IAM5[Resource::${arn}:application-autoscaling:${at}:scalable-target/*]`,
-      REASONS.taggedOnly,
-    );
   }
 
   private grant(p: TwinFunctionsProps): void {
@@ -164,6 +158,7 @@ export class TwinFunctions extends Construct {
       'record-failure',
       'scenario',
       'optimize',
+      'remediate',
     ] as const)
       p.table.grantReadWriteData(f[name]);
 
@@ -186,6 +181,7 @@ export class TwinFunctions extends Construct {
     ]);
     f['plan-batch'].addToRolePolicy(targets);
     f.actuator.addToRolePolicy(targets);
+    f.remediate.addToRolePolicy(targets);
 
     const { account, region, partition } = Stack.of(this);
     // Drift alerts: events on the account's default bus only (observability.ts routes them to SNS)
@@ -196,23 +192,40 @@ export class TwinFunctions extends Construct {
       }),
     );
 
-    // Actuation only on resources carrying the managed tag: IAM enforces what the actuator checks.
-    const tagged = { StringEquals: { [`aws:ResourceTag/${p.config.managedTagKey}`]: 'true' } };
-    f.actuator.addToRolePolicy(
+    // the actuator, and the remediate workflow's scale remediations through the same actuation
+    this.allowTaggedScaling(f.actuator);
+    this.allowTaggedScaling(f.remediate);
+  }
+
+  /**
+   * Capacity changes only on resources carrying the managed tag: IAM enforces what the actuation
+   * checks. The one place the condition is written, for every function that scales.
+   */
+  private allowTaggedScaling(fn: NodejsFunction): void {
+    const { account, region, partition } = Stack.of(this);
+    const tagged = { StringEquals: { [`aws:ResourceTag/${this.p.config.managedTagKey}`]: 'true' } };
+    const groups = 'autoScalingGroup:*:autoScalingGroupName/*';
+    fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['autoscaling:SetDesiredCapacity'],
-        resources: [
-          `arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/*`,
-        ],
+        resources: [`arn:${partition}:autoscaling:${region}:${account}:${groups}`],
         conditions: tagged,
       }),
     );
-    f.actuator.addToRolePolicy(
+    fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['application-autoscaling:RegisterScalableTarget'],
         resources: [`arn:${partition}:application-autoscaling:${region}:${account}:scalable-target/*`],
         conditions: tagged,
       }),
+    );
+    const role = fn.role as Role;
+    const at = 'arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>';
+    acknowledge(role, `IAM5[Resource::${at}:${groups}]`, REASONS.taggedOnly);
+    acknowledge(
+      role,
+      `IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:<AWS::AccountId>:scalable-target/*]`,
+      REASONS.taggedOnly,
     );
   }
 }

@@ -27,7 +27,9 @@ export const REASONS = {
   isDeadLetterQueue:
     'this queue is the dead-letter queue (the collector’s on-failure destination, the schedules’ DLQ)',
   ownExecutions:
-    'the status of the scenario and optimize runs the API started: executions of those two state machines only',
+    'the status of the scenario, optimize and remediate runs the API started: executions of those state machines only',
+  taskToken:
+    'states:SendTaskSuccess takes no resource ARN (the task token names the task); the API sends only tokens the remediate function stored beside an approval',
   noWaf:
     'every method requires IAM (SigV4) credentials, so anonymous traffic never reaches it; a web ACL costs $5+ a month and can be associated by the account',
   iamAuthorized: 'the API is for operators and tools with AWS credentials: IAM authorization, not Cognito',

@@ -20,6 +20,7 @@ export interface TwinSchedulesProps {
   collector: IFunction;
   forecastAndPlan: IStateMachine;
   optimize: IStateMachine;
+  remediate: IStateMachine;
   /** Where an invocation the scheduler could not deliver goes. */
   deadLetters: IQueue;
   /** The dead-letter queue's key: the scheduler must encrypt what it puts there. */
@@ -27,9 +28,10 @@ export interface TwinSchedulesProps {
 }
 
 /**
- * EventBridge Scheduler: the collector and forecast-and-plan on their cadences, and the weekly
- * policy search. All get the scheduled time as `now`, so a retried delivery works on the same
- * window and decision slot (and the weekly run's records keep one id per run).
+ * EventBridge Scheduler: the collector and forecast-and-plan on their cadences, the weekly
+ * policy search, and the hourly (by default) remediate run. All get the scheduled time as `now`,
+ * so a retried delivery works on the same window and decision slot (and the weekly run's records
+ * keep one id per run, the remediate run evaluates the same moment).
  */
 export class TwinSchedules extends Construct {
   constructor(scope: Construct, id: string, p: TwinSchedulesProps) {
@@ -62,6 +64,21 @@ export class TwinSchedules extends Construct {
         // a late delivery still searches the same days; an hour's grace covers a throttled hour
         target: new StepFunctionsStartExecution(p.optimize, { ...delivery, maxEventAge: Duration.hours(1) }),
       });
+    if (p.config.remediateEveryMinutes)
+      new Schedule(this, 'Remediate', {
+        description:
+          'Twinscale: evaluate every twin’s policies, ask a person to approve each new remediation',
+        // a few minutes after a plan cycle, so the rules read its forecasts and decisions
+        schedule: onTheClock(p.config.remediateEveryMinutes, 3),
+        target: new StepFunctionsStartExecution(p.remediate, {
+          ...delivery,
+          // never automatic from the clock: each remediation waits for POST /approvals/{token}
+          input: ScheduleTargetInput.fromObject({
+            approval: 'required',
+            now: ContextAttribute.scheduledTime,
+          }),
+        }),
+      });
   }
 }
 
@@ -71,4 +88,19 @@ export class TwinSchedules extends Construct {
  */
 function everyMinutes(n: number, offset: number): ScheduleExpression {
   return ScheduleExpression.cron({ minute: `${offset % n}/${n}` });
+}
+
+/**
+ * Every `n` minutes (15 to 1440) on the clock where cron can say it (a divisor of an hour, or
+ * whole hours dividing a day), `offset` minutes past; any other period as a rate.
+ */
+function onTheClock(n: number, offset: number): ScheduleExpression {
+  if (n < 60 && 60 % n === 0) return everyMinutes(n, offset);
+  const hours = n / 60;
+  if (Number.isInteger(hours) && 24 % hours === 0)
+    return ScheduleExpression.cron({
+      minute: String(offset),
+      hour: hours === 1 ? '*' : hours === 24 ? '0' : `0/${hours}`,
+    });
+  return ScheduleExpression.rate(Duration.minutes(n));
 }

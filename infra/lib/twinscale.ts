@@ -61,6 +61,7 @@ export class Twinscale extends Construct {
         RecordFailureFunctionArn: fn['record-failure'],
         ScenarioFunctionArn: fn.scenario,
         OptimizeFunctionArn: fn.optimize,
+        RemediateFunctionArn: fn.remediate,
       },
     });
     new TwinSchedules(this, 'Schedules', {
@@ -68,6 +69,7 @@ export class Twinscale extends Construct {
       collector: fn.collector,
       forecastAndPlan: this.workflows.machines['forecast-and-plan'],
       optimize: this.workflows.machines.optimize,
+      remediate: this.workflows.machines.remediate,
       deadLetters,
       key: this.data.key,
     });
@@ -77,6 +79,7 @@ export class Twinscale extends Construct {
       table: this.data.table,
       scenario: this.workflows.machines.scenario,
       optimize: this.workflows.machines.optimize,
+      remediate: this.workflows.machines.remediate,
     });
     this.observability = new TwinObservability(this, 'Observability', {
       key: this.data.key,
@@ -84,5 +87,9 @@ export class Twinscale extends Construct {
       machines: this.workflows.machines,
       alarmEmail: this.config.alarmEmail,
     });
+    // Remediation notices and approval requests go to the alarm topic, made after the functions
+    // (its alarms watch them): publish there only, with the topic key's data keys (the grant adds them)
+    this.observability.topic.grantPublish(fn.remediate);
+    fn.remediate.addEnvironment('ALERT_TOPIC_ARN', this.observability.topic.topicArn);
   }
 }

@@ -11,7 +11,7 @@ import { acknowledge, arnToken, REASONS } from './nag-acknowledgements.js';
 
 const STATEMACHINES = join(import.meta.dirname, '..', '..', 'statemachines');
 
-export type WorkflowName = 'forecast-and-plan' | 'scenario' | 'optimize';
+export type WorkflowName = 'forecast-and-plan' | 'scenario' | 'optimize' | 'remediate';
 
 export interface TwinWorkflowsProps {
   config: TwinscaleConfig;
@@ -62,6 +62,9 @@ export class TwinWorkflows extends Construct {
       'forecast-and-plan': make('forecast-and-plan'),
       scenario: make('scenario'),
       optimize: make('optimize'),
+      // its approval task invokes the function through lambda:invoke.waitForTaskToken: the same
+      // lambda:InvokeFunction on the function this grant gives for the ASL's direct Lambda tasks
+      remediate: make('remediate'),
     };
     this.allowDistributedMap('forecast-and-plan');
     this.allowDistributedMap('optimize');

@@ -22,9 +22,9 @@ describe('npx cdk synth, offline, with the local esbuild', () => {
     const functions = Object.values(template.Resources).filter(
       (r) => (r as { Type: string }).Type === 'AWS::Lambda::Function',
     );
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     const bundles = readdirSync(out).filter((d) => existsSync(join(out, d, 'index.mjs')));
-    expect(bundles).toHaveLength(8);
+    expect(bundles).toHaveLength(9);
   });
 
   (toolAvailable('cfn-lint', 'pip install cfn-lint') ? test : test.skip)(

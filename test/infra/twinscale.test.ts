@@ -51,7 +51,7 @@ describe('Twinscale CDK construct', () => {
 
   test('one arm64 Node.js 24 function per handler, traced, with the table name and its own log group', () => {
     const fns = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(8);
+    expect(Object.keys(fns)).toHaveLength(9);
     for (const f of Object.values(fns) as { Properties: Record<string, unknown> }[]) {
       expect(f.Properties).toMatchObject({
         Architectures: ['arm64'],
@@ -61,7 +61,7 @@ describe('Twinscale CDK construct', () => {
         LoggingConfig: { LogGroup: expect.anything() },
       });
     }
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 12);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 14);
   });
 
   test('the actuator’s concurrency is reserved (and so capped), unless configured off', () => {
@@ -79,22 +79,33 @@ describe('Twinscale CDK construct', () => {
     for (const s of statements(template)) for (const a of actions(s)) expect(a).not.toMatch(/(^|:)\*$/);
   });
 
-  test('capacity changes only on resources tagged twinscale:managed=true', () => {
-    const scaling = statements(template).filter((s) =>
-      actions(s).some((a) =>
-        ['autoscaling:SetDesiredCapacity', 'application-autoscaling:RegisterScalableTarget'].includes(a),
-      ),
-    );
-    expect(scaling).toHaveLength(2);
+  test('capacity changes only on resources tagged twinscale:managed=true, by the actuator and remediate only', () => {
+    const scalingActions = [
+      'autoscaling:SetDesiredCapacity',
+      'application-autoscaling:RegisterScalableTarget',
+    ];
+    const scaling = statements(template).filter((s) => actions(s).some((a) => scalingActions.includes(a)));
+    expect(scaling).toHaveLength(4);
     for (const s of scaling)
       expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/twinscale:managed': 'true' } });
+    const scalers = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, p]) =>
+        (
+          p as { Properties: { PolicyDocument: { Statement: Statement[] } } }
+        ).Properties.PolicyDocument.Statement.some((s) => actions(s).some((a) => scalingActions.includes(a))),
+      )
+      .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
+    expect(scalers).toEqual([
+      'TwinscaleFunctionsactuatorroleDefaultPolicy',
+      'TwinscaleFunctionsremediateroleDefaultPolicy',
+    ]);
     const custom = Template.fromStack(build({ managedTagKey: 'team:autoscale' }).stack);
     const conditions = statements(custom).flatMap((s) => (s.Condition ? [s.Condition] : []));
     expect(conditions).toContainEqual({ StringEquals: { 'aws:ResourceTag/team:autoscale': 'true' } });
   });
 
-  test('three state machines from the ASL files: logged, traced, function ARNs substituted', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+  test('four state machines from the ASL files: logged, traced, function ARNs substituted', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 4);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
@@ -117,9 +128,10 @@ describe('Twinscale CDK construct', () => {
       'cron(0/5 * * * ? *)',
       'cron(1/5 * * * ? *)',
       'cron(0 3 ? * SUN *)',
+      'cron(3 * * * ? *)',
     ]);
     for (const s of schedules) {
-      expect(JSON.parse(s.Properties.Target.Input)).toEqual({ now: '<aws.scheduler.scheduled-time>' });
+      expect(JSON.parse(s.Properties.Target.Input)).toMatchObject({ now: '<aws.scheduler.scheduled-time>' });
       expect(s.Properties.Target.DeadLetterConfig).toBeDefined();
     }
     const slower = Template.fromStack(build({ planScheduleMinutes: 15, collectScheduleMinutes: 1 }).stack);
@@ -137,7 +149,7 @@ describe('Twinscale CDK construct', () => {
     // no twinId: the workflow lists every twin and maps over them
     expect(JSON.parse(weekly.Properties.Target.Input)).toEqual({ now: '<aws.scheduler.scheduled-time>' });
     const off = Template.fromStack(build({ weeklyOptimization: false }).stack);
-    off.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    off.resourceCountIs('AWS::Scheduler::Schedule', 3);
   });
 
   test('alarms on errors, throttles, failed executions and failed actuations, to an encrypted topic', () => {
@@ -150,9 +162,9 @@ describe('Twinscale CDK construct', () => {
     }[];
     const byDescription = (re: RegExp) => sums.find((a) => re.test(a.Properties.AlarmDescription));
     for (const [re, n] of [
-      [/a function failed/, 8],
-      [/throttled/, 8],
-      [/an execution failed/, 3],
+      [/a function failed/, 9],
+      [/throttled/, 9],
+      [/an execution failed/, 4],
     ] as const) {
       const metrics = byDescription(re)?.Properties.Metrics ?? [];
       expect(metrics.filter((m) => m.MetricStat)).toHaveLength(n);
@@ -205,7 +217,7 @@ describe('Twinscale CDK construct', () => {
         Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40, LoggingLevel: 'ERROR' }),
       ],
     });
-    // the API starts and reads only the what-if workflows, never the loop's
+    // the API starts and reads only the what-if workflows and remediate, never the loop's
     const apiPolicy = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
       id.startsWith('TwinscaleFunctionsapirole'),
     );
@@ -215,6 +227,7 @@ describe('Twinscale CDK construct', () => {
     ).Properties.PolicyDocument.Statement.filter((st) => actions(st).includes('states:StartExecution'));
     expect(JSON.stringify(starts)).toMatch(/scenario/);
     expect(JSON.stringify(starts)).toMatch(/optimize/);
+    expect(JSON.stringify(starts)).toMatch(/Workflowsremediate/);
     expect(JSON.stringify(starts)).not.toMatch(/forecastandplan/);
   });
 
@@ -249,6 +262,9 @@ describe('Twinscale CDK construct', () => {
     expect(() => build({ planScheduleMinutes: 0 })).toThrow(/planScheduleMinutes: .*>=1/);
     expect(() => build({ retentionDays: 7 })).toThrow('retentionDays');
     expect(() => build({ alarmEmail: 'not-an-email' })).toThrow('alarmEmail');
+    expect(() => build({ remediateEveryMinutes: 10 })).toThrow(
+      /remediateEveryMinutes: 0 \(off\) or 15 to 1440/,
+    );
   });
 
   test('cdk-nag AwsSolutions: no unacknowledged finding, and every acknowledgement has a reason', () => {
@@ -306,5 +322,118 @@ describe('Twinscale CDK construct', () => {
       (s) => s.Principal?.Service === 'events.amazonaws.com',
     );
     expect(events?.Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+  });
+  /** The statements of one role's policy, by the role's construct id (`api`, `remediate`, …). */
+  const roleStatements = (t: Template, fn: string): Statement[] =>
+    Object.entries(t.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith(`TwinscaleFunctions${fn.replace(/-/g, '')}role`))
+      .flatMap(
+        ([, p]) =>
+          (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+            .Statement,
+      );
+
+  test('the remediate function: its own settings, the table, describe calls, and notices to the alarm topic only', () => {
+    const remediate = Object.values(template.findResources('AWS::Lambda::Function')).find((f) =>
+      String((f as { Properties: { Description?: string } }).Properties.Description).startsWith(
+        'Twinscale remediate:',
+      ),
+    ) as {
+      Properties: {
+        MemorySize: number;
+        Timeout: number;
+        Environment: { Variables: Record<string, unknown> };
+      };
+    };
+    expect(remediate.Properties).toMatchObject({ MemorySize: 512, Timeout: 120 });
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    expect(remediate.Properties.Environment.Variables.ALERT_TOPIC_ARN).toEqual({ Ref: topic });
+    const own = roleStatements(template, 'remediate');
+    const publish = own.filter((s) => actions(s).includes('sns:Publish'));
+    expect(publish).toEqual([expect.objectContaining({ Resource: { Ref: topic } })]);
+    // the topic is encrypted: publishing needs the key's data keys
+    expect(own.flatMap(actions)).toEqual(
+      expect.arrayContaining(['kms:GenerateDataKey*', 'dynamodb:PutItem']),
+    );
+    expect(own.flatMap(actions)).toContain('autoscaling:DescribeAutoScalingGroups');
+    // no one else publishes to the topic directly (alarms and the drift rule go through their services)
+    const publishers = statements(template).filter((s) => actions(s).includes('sns:Publish'));
+    expect(publishers).toHaveLength(1);
+  });
+
+  test('the remediate machine from remediate.asl.json, its role invoking the remediate function (waitForTaskToken too)', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const machine = Object.entries(machines).find(([k]) =>
+      k.startsWith('TwinscaleWorkflowsremediate'),
+    )?.[1] as {
+      Properties: { DefinitionSubstitutions: Record<string, unknown>; RoleArn: unknown };
+    };
+    expect(Object.keys(machine.Properties.DefinitionSubstitutions)).toEqual(['RemediateFunctionArn']);
+    expect(JSON.stringify(machine.Properties.DefinitionSubstitutions.RemediateFunctionArn)).toMatch(
+      /TwinscaleFunctionsremediate/,
+    );
+    const role = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const invoke = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) =>
+        JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(role),
+      )
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+            .Statement,
+      )
+      .filter((s) => actions(s).includes('lambda:InvokeFunction'));
+    expect(invoke).toHaveLength(1);
+    // the function and its versions: the direct Lambda tasks and the approval task's lambda:invoke
+    expect(JSON.stringify(invoke[0].Resource)).toMatch(
+      /TwinscaleFunctionsremediate.*TwinscaleFunctionsremediate.*:\*/,
+    );
+  });
+
+  test('the API starts, reads and answers remediate runs: StartExecution on its machine, SendTaskSuccess (no resource ARN exists)', () => {
+    const own = roleStatements(template, 'api');
+    const start = own.filter((s) => actions(s).includes('states:StartExecution'));
+    expect(JSON.stringify(start)).toMatch(/TwinscaleWorkflowsremediate/);
+    const describe = own.filter((s) => actions(s).includes('states:DescribeExecution'));
+    expect(JSON.stringify(describe)).toMatch(/TwinscaleWorkflowsremediate/);
+    expect(own.filter((s) => actions(s).includes('states:SendTaskSuccess'))).toEqual([
+      expect.objectContaining({ Action: 'states:SendTaskSuccess', Resource: '*' }),
+    ]);
+    const api = Object.values(template.findResources('AWS::Lambda::Function')).find((f) =>
+      String((f as { Properties: { Description?: string } }).Properties.Description).startsWith(
+        'Twinscale api:',
+      ),
+    ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(JSON.stringify(api.Properties.Environment.Variables.REMEDIATE_STATE_MACHINE_ARN)).toMatch(
+      /TwinscaleWorkflowsremediate/,
+    );
+  });
+
+  test('remediate runs hourly by default, approval required, at the scheduled time; every N minutes as set; 0 turns it off', () => {
+    const remediateSchedule = (t: Template) =>
+      Object.values(t.findResources('AWS::Scheduler::Schedule')).find((s) =>
+        JSON.stringify((s as { Properties: { Target: { Arn: unknown } } }).Properties.Target.Arn).includes(
+          'Workflowsremediate',
+        ),
+      ) as { Properties: { ScheduleExpression: string; Target: { Input: string } } } | undefined;
+    const hourly = remediateSchedule(template);
+    expect(hourly?.Properties.ScheduleExpression).toBe('cron(3 * * * ? *)');
+    expect(JSON.parse(hourly?.Properties.Target.Input ?? '{}')).toEqual({
+      approval: 'required',
+      now: '<aws.scheduler.scheduled-time>',
+    });
+    for (const [minutes, expression] of [
+      [15, 'cron(3/15 * * * ? *)'],
+      [120, 'cron(3 0/2 * * ? *)'],
+      [1440, 'cron(3 0 * * ? *)'],
+      [90, 'rate(90 minutes)'],
+    ] as const)
+      expect(
+        remediateSchedule(Template.fromStack(build({ remediateEveryMinutes: minutes }).stack))?.Properties
+          .ScheduleExpression,
+      ).toBe(expression);
+    const off = Template.fromStack(build({ remediateEveryMinutes: 0 }).stack);
+    expect(remediateSchedule(off)).toBeUndefined();
+    off.resourceCountIs('AWS::Scheduler::Schedule', 3);
   });
 });
