@@ -20,6 +20,7 @@ import { decisionIdFor, decisionSlot } from './decision-slot.js';
 import type { PendingActuation, PlanBatchEvent, PlanBatchResult } from './events.js';
 import { dueTwinsOf } from './list-due.js';
 import { TransientError } from './transient-error.js';
+import { watchUtilizationDrift } from './utilization-watch.js';
 
 export interface LoopPorts {
   store: TwinStore;
@@ -133,6 +134,7 @@ async function planTwin(
   // after the live decision is settled, so that nothing a candidate does can change it
   await planShadows(p, twin, outlook, target, shadowHistory, now, slot);
   if (load) await watchDrift(p, twin, load, loadSamples, now, slot);
+  if (load && cpuSamples) await watchUtilizationDrift(p, twin, loadSamples, cpuSamples, now, slot);
   const actuate = twin.policy.mode !== 'forecast-only' && !known;
   return { request, record, actuate };
 }

@@ -80,6 +80,10 @@ export const DriftRecordSchema = RecordBase.extend({
   residuals: z.number().int().min(0).optional(),
   from: z.string().optional(),
   to: z.string().optional(),
+  /** Utilization drift: the capacity per instance before the refit, after it, or why it was kept. */
+  capacityBefore: z.number().optional(),
+  capacityAfter: z.number().optional(),
+  refitProblem: z.string().optional(),
 });
 
 /** A remediation waiting for a person: the token is its id, the answer is a record of its own. */

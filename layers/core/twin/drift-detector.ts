@@ -94,11 +94,18 @@ export interface DriftFlag {
   direction: 'up' | 'down';
   /** The sum that crossed, over h (at least 1). */
   score: number;
+  /**
+   * Index of the first point of the run that crossed (the point after the sum was last zero): the
+   * CUSUM's estimate of when the change began (Montgomery, SPC §9.1.2).
+   */
+  onset: number;
 }
 
 export class CusumDetector {
   private up = 0;
   private down = 0;
+  private upFrom = 0;
+  private downFrom = 0;
   private absSum = 0;
   private seen = 0;
   private quietUntil = -1;
@@ -144,13 +151,15 @@ export class CusumDetector {
       this.seen++;
     }
     if (index < this.quietUntil) return undefined;
+    if (this.up === 0) this.upFrom = index;
+    if (this.down === 0) this.downFrom = index;
     this.up = Math.max(0, this.up + z - o.allowance);
     this.down = Math.max(0, this.down - z - o.allowance);
     if (this.up < o.threshold && this.down < o.threshold) return undefined;
     const flag: DriftFlag =
       this.up >= this.down
-        ? { index, direction: 'up', score: this.up / o.threshold }
-        : { index, direction: 'down', score: this.down / o.threshold };
+        ? { index, direction: 'up', score: this.up / o.threshold, onset: this.upFrom }
+        : { index, direction: 'down', score: this.down / o.threshold, onset: this.downFrom };
     this.up = 0;
     this.down = 0;
     this.quietUntil = index + 1 + (o.holdoff ?? 0);

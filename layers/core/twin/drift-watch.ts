@@ -1,6 +1,6 @@
 import { normalQuantile } from '../stats.js';
 import { CusumDetector, cusumOptionsFor, type DriftFlag, HOLDOFF_MS } from './drift-detector.js';
-import type { Calibration } from './twin.js';
+import type { Calibration, DriftEpisode } from './twin.js';
 
 /**
  * The live side of drift detection, run by the forecast-and-plan loop for each twin every cycle.
@@ -97,10 +97,99 @@ export type DriftStep =
   | { kind: 'flag'; flag: DriftFlag & { t: number }; calibration: Calibration }
   | { kind: 'settled' };
 
+/** A metric's step among the twin's open episodes: settling leaves the others' in `calibration`. */
+export type EpisodeStep =
+  | { kind: 'none' }
+  | { kind: 'flag'; flag: DriftFlag & { t: number }; calibration: Calibration }
+  | { kind: 'settled'; calibration: Calibration | null };
+
+/** The open drift episodes a calibration holds, one per metric (a calibration without a list holds one). */
+export function episodesOf(c: Calibration | null | undefined): DriftEpisode[] {
+  if (!c) return [];
+  return (
+    c.episodes ?? [{ since: c.since, widenUntil: c.widenUntil, metric: c.metric, direction: c.direction }]
+  );
+}
+
 /**
- * What the loop does this cycle: flag a new drift (no calibration in force), settle one whose
- * widening is over and whose window no longer flags, or nothing (also while widened: one episode,
- * one alert).
+ * The calibration holding these episodes, or null for none: the widening lasts until the latest
+ * `widenUntil` of them; the top-level episode is the last one (the latest flagged). One episode is
+ * stored as before the list existed.
+ */
+export function calibrationOf(
+  episodes: readonly DriftEpisode[],
+  bandScale = DRIFT_BAND_SCALE,
+): Calibration | null {
+  const latest = episodes.at(-1);
+  if (!latest) return null;
+  const widenUntil = episodes.reduce(
+    (a, e) => (Date.parse(e.widenUntil) > Date.parse(a) ? e.widenUntil : a),
+    latest.widenUntil,
+  );
+  return {
+    since: latest.since,
+    widenUntil,
+    metric: latest.metric,
+    direction: latest.direction,
+    bandScale,
+    ...(episodes.length > 1 ? { episodes: episodes.map((e) => ({ ...e })) } : {}),
+  };
+}
+
+/** `c` with `episode` open for its metric (replacing that metric's earlier one), the others kept. */
+export const withEpisode = (c: Calibration | null | undefined, episode: DriftEpisode): Calibration =>
+  calibrationOf([...episodesOf(c).filter((e) => e.metric !== episode.metric), episode]) as Calibration;
+
+/** `c` without `metric`'s episode: the others' widening stays; null when none is left. */
+export const withoutEpisode = (c: Calibration | null | undefined, metric: string): Calibration | null =>
+  calibrationOf(
+    episodesOf(c).filter((e) => e.metric !== metric),
+    c?.bandScale,
+  );
+
+/**
+ * What `metric`'s watch does this cycle, on its own episode among the twin's open ones: flag a new
+ * drift (none of its own open), settle its episode once that one's widening is over and the
+ * window no longer flags, or nothing (also while widened: one episode, one alert). Another
+ * metric's episode is never touched: a flag merges into the calibration, a settling removes only
+ * this metric's.
+ */
+export function episodeStep(
+  w: ResidualWindow,
+  calibration: Calibration | null | undefined,
+  metric: string,
+  slotMs: number,
+  now: number,
+  /** The detector over the window: the CUSUM, or (the benchmark's reference) another rule. */
+  detect: (w: ResidualWindow, slotMs: number) => (DriftFlag & { t: number }) | undefined = latestDrift,
+): EpisodeStep {
+  const own = episodesOf(calibration).find((e) => e.metric === metric);
+  if (own && Date.parse(own.widenUntil) > now) return { kind: 'none' };
+  const flag = detect(w, slotMs);
+  // after the widening, a flag on residuals newer than the last one is a new episode
+  if (flag && (!own || flag.t > Date.parse(own.since))) {
+    return {
+      kind: 'flag',
+      flag,
+      calibration: withEpisode(calibration, {
+        since: new Date(flag.t).toISOString(),
+        widenUntil: new Date(now + DRIFT_WIDEN_MS).toISOString(),
+        metric,
+        direction: flag.direction,
+      }),
+    };
+  }
+  return own && !flag
+    ? { kind: 'settled', calibration: withoutEpisode(calibration, metric) }
+    : { kind: 'none' };
+}
+
+/**
+ * The step for a caller that clears the whole calibration when it settles (the load watch in
+ * plan-batch.ts): as `episodeStep`, except that its settling waits while another metric's episode
+ * is still open. The band stays widened for that one anyway, so "the widening is lifted" would not
+ * be true yet; the other watch leaves this episode in place when it settles, and this one settles
+ * the cycle after.
  */
 export function driftStep(
   w: ResidualWindow,
@@ -109,21 +198,7 @@ export function driftStep(
   slotMs: number,
   now: number,
 ): DriftStep {
-  if (calibration && Date.parse(calibration.widenUntil) > now) return { kind: 'none' };
-  const flag = latestDrift(w, slotMs);
-  // after the widening, a flag on residuals newer than the last one is a new episode
-  if (flag && (!calibration || flag.t > Date.parse(calibration.since))) {
-    return {
-      kind: 'flag',
-      flag,
-      calibration: {
-        since: new Date(flag.t).toISOString(),
-        widenUntil: new Date(now + DRIFT_WIDEN_MS).toISOString(),
-        metric,
-        direction: flag.direction,
-        bandScale: DRIFT_BAND_SCALE,
-      },
-    };
-  }
-  return calibration && !flag ? { kind: 'settled' } : { kind: 'none' };
+  const step = episodeStep(w, calibration, metric, slotMs, now);
+  if (step.kind !== 'settled') return step;
+  return step.calibration ? { kind: 'none' } : { kind: 'settled' };
 }

@@ -128,12 +128,31 @@ export const shadowPolicyOf = (live: TwinPolicyConfig, shadow: Pick<Shadow, 'pol
   ...Object.fromEntries(Object.entries(shadow.policy).filter(([, v]) => v !== undefined)),
 });
 
+/**
+ * The capacity model as the twin stores it: the capacity per instance and its interval, and, when
+ * it was fitted from the twin's own metrics (capacity.ts `fitCapacityModel`), the line itself,
+ * which lets the loop predict CPU from load and compare (utilization drift). A model set by hand
+ * has no line; the utilization drift watch then has nothing to compare and skips the twin.
+ */
 export const CapacityModelRecordSchema = z.object({
   capacityPerInstance: z.number().positive(),
   low: z.number().nonnegative(),
   high: z.number().positive(),
   fittedAt: z.string(),
+  /** CPU % at zero load: the line's intercept. */
+  idleUtilization: z.number().optional(),
+  /** CPU % per unit of load per instance (per minute): the line's slope. */
+  utilizationPerLoad: z.number().positive().optional(),
+  /** CPU % where the response flattens; null when the data never bend. */
+  kneeUtilization: z.number().nullable().optional(),
+  /** The fit's robust residual σ, in CPU %. */
+  residualSigma: z.number().nonnegative().optional(),
+  /** Share of CPU's variance the fit explains. */
+  explained: z.number().optional(),
+  /** Samples the fit was made from. */
+  points: z.number().int().nonnegative().optional(),
 });
+export type CapacityModelRecord = z.infer<typeof CapacityModelRecordSchema>;
 
 /**
  * A call this twin makes, with what is known of it: `callRatio` calls to `to` per unit of this
@@ -192,14 +211,25 @@ export type TwinInput = z.input<typeof TwinInputSchema>;
  * (layers/core/twin/drift-watch.ts): until `widenUntil` the planner widens the forecast band
  * (live-plan.ts), then the loop clears it once the residuals have settled.
  */
-export const CalibrationSchema = z.object({
+const DriftEpisodeSchema = z.object({
   /** When the drift was flagged (ISO 8601). */
   since: z.string(),
   widenUntil: z.string(),
   metric: z.string(),
   direction: z.enum(['up', 'down']),
+});
+export type DriftEpisode = z.infer<typeof DriftEpisodeSchema>;
+
+/**
+ * The top-level fields are the widening the planner applies (its `widenUntil` the latest of the
+ * open episodes) and the latest episode flagged. Load and utilization drift are watched apart
+ * and may overlap: while more than one metric's episode is open, `episodes` lists each (absent:
+ * the top-level one is the only one), so settling one never clears the other's.
+ */
+export const CalibrationSchema = DriftEpisodeSchema.extend({
   /** The band's half-widths are multiplied by this while widened. */
   bandScale: z.number().min(1).max(10),
+  episodes: z.array(DriftEpisodeSchema).min(2).optional(),
 });
 export type Calibration = z.infer<typeof CalibrationSchema>;
 

@@ -1,0 +1,215 @@
+import { SLOT_MS } from '../policy/live-plan.js';
+import { MINUTE_MS } from '../series/grid.js';
+import type { Sample } from '../series/read-trace.js';
+import { TwinConflictError, type TwinStore } from '../store/twin-store.js';
+import { type AlertPublisher, type DriftAlert, episodeStep, episodesOf } from '../twin/drift-watch.js';
+import type { Twin, TwinPatch } from '../twin/twin.js';
+import {
+  type FleetSize,
+  lineOf,
+  type Refit,
+  refitCapacity,
+  UTILIZATION_WINDOW_MS,
+  utilizationCheckDue,
+  utilizationResiduals,
+  utilizationSlots,
+} from '../twin/utilization-drift.js';
+
+/** What the utilization watch needs of the loop's ports. */
+export interface UtilizationWatchPorts {
+  store: TwinStore;
+  alerts?: AlertPublisher;
+  scheduleMinutes: number;
+}
+
+/**
+ * Utilization drift, once an hour per twin (twin/utilization-drift.ts): the last six hours of CPU
+ * against the capacity model's line at the load and fleet of each slot. On a new drift: a
+ * `drifting` record saying which way CPU left the line, the capacity model refitted on the data
+ * since the drift began (too little of it: the old model is kept, the record says why, and each
+ * hourly check of the episode tries again), the twin's calibration given this metric's episode
+ * (the planner widens its band, as for load drift; a load episode open at the same time is kept)
+ * and an alert. Once the widening is over and the window no longer flags: `recalibrated`.
+ *
+ * Cost. Nothing is read in the other cycles of the hour, nor for a twin without a CPU metric or a
+ * fitted line, nor while its own episode is widened with the model already refitted: the gate
+ * uses only the clock and the CPU samples the cycle read anyway (the last 2 hours). A check reads
+ * the CPU series over the window (one query, one or two day chunks: under 1 read unit at 1.8 bytes
+ * a sample) and the decision records over it (one query of about 73 records of ~0.5 KB: about
+ * 4.5 read units, eventually consistent); the load is the 14 days the cycle already read. About
+ * 5.5 read units a twin an hour, against ~110 for the hour's twelve planning cycles; no write
+ * unless the drift state changes.
+ */
+export async function watchUtilizationDrift(
+  p: UtilizationWatchPorts,
+  twin: Twin,
+  loadSamples: readonly Sample[],
+  recentCpu: readonly Sample[],
+  now: number,
+  slot: { at: string },
+): Promise<void> {
+  const load = twin.metrics.find((m) => m.role === 'load');
+  const cpu = twin.metrics.find((m) => m.role === 'utilization');
+  const line = lineOf(twin.capacityModel);
+  if (!load || !cpu || !line || !twin.capacityModel) return;
+  if (!utilizationCheckDue(now, p.scheduleMinutes, recentCpu.at(-1)?.t)) return;
+  const own = episodesOf(twin.calibration).find((e) => e.metric === cpu.key);
+  const widened = own !== undefined && Date.parse(own.widenUntil) > now;
+  const refitPending = own !== undefined && Date.parse(twin.capacityModel.fittedAt) < Date.parse(own.since);
+  if (widened && !refitPending) return;
+
+  const from = now - UTILIZATION_WINDOW_MS;
+  const [cpuSamples, fleet] = await Promise.all([
+    p.store.readSamples(twin.id, cpu.key, from, now + 1),
+    fleetSince(p.store, twin.id, from, p.scheduleMinutes),
+  ]);
+  // per-minute load, as the planner reads it: a Sum over a longer period spread over its minutes
+  const perMinute = load.stat === 'Sum' ? 60 / load.periodSeconds : 1;
+  const slots = utilizationSlots({
+    load: loadSamples.filter((s) => s.t >= from).map((s) => ({ t: s.t, v: s.v * perMinute })),
+    cpu: cpuSamples,
+    fleet,
+    from,
+    to: now,
+    slotMs: SLOT_MS,
+  });
+  const before = twin.capacityModel.capacityPerInstance;
+  const id = `drift-${slot.at}.${cpu.key}`;
+
+  if (widened && own) {
+    // the episode's model is not refitted yet: try again on what has arrived since
+    const refit = refitCapacity(slots, Date.parse(own.since), new Date(now).toISOString());
+    if (!('model' in refit)) return;
+    await p.store.putRecord(twin.id, 'drift', {
+      id,
+      at: slot.at,
+      metric: cpu.key,
+      status: 'drifting',
+      direction: own.direction,
+      score: 0,
+      message: `${cpu.key}: the capacity model is refitted now that enough data has arrived since ${own.since}: ${refitText(before, refit)}`,
+      ...refitFields(before, refit),
+    });
+    await updateTwin(p.store, twin, (t) =>
+      t.capacityModel && Date.parse(t.capacityModel.fittedAt) < Date.parse(own.since)
+        ? { capacityModel: refit.model }
+        : undefined,
+    );
+    return;
+  }
+
+  const window = utilizationResiduals(slots, line);
+  const step = episodeStep(window, twin.calibration, cpu.key, SLOT_MS, now);
+  if (step.kind === 'none') return;
+  const span = {
+    residuals: window.residuals.length,
+    from: new Date(window.times[0] ?? now).toISOString(),
+    to: new Date(window.times.at(-1) ?? now).toISOString(),
+  };
+  let alert: Omit<DriftAlert, 'twinId' | 'metric' | 'at' | 'score'> & { score: number };
+  let refit: Refit | undefined;
+  if (step.kind === 'flag') {
+    const { flag, calibration } = step;
+    const onset = window.times[flag.onset] ?? flag.t;
+    refit = refitCapacity(slots, onset, new Date(now).toISOString());
+    const dearer = flag.direction === 'up';
+    alert = {
+      status: 'drifting',
+      direction: flag.direction,
+      score: flag.score,
+      message:
+        `${cpu.key} ran ${dearer ? 'above' : 'below'} what the capacity model predicts from load and instances ` +
+        `since ${new Date(onset).toISOString()} (each instance now serves ${dearer ? 'less' : 'more'} load at the same CPU): ` +
+        `${refitText(before, refit)}; the forecast band is widened until ${calibration.widenUntil}`,
+    };
+  } else {
+    alert = {
+      status: 'recalibrated',
+      score: 0,
+      message: `${cpu.key} follows the capacity model again (${before.toPrecision(4)} per instance): the widening is lifted`,
+    };
+  }
+  await p.store.putRecord(twin.id, 'drift', {
+    id,
+    at: slot.at,
+    metric: cpu.key,
+    ...alert,
+    ...span,
+    ...(refit ? refitFields(before, refit) : {}),
+  });
+  await p.alerts?.publish({ twinId: twin.id, metric: cpu.key, at: slot.at, ...alert });
+  // the twin last, on its newest version: the load watch may have changed it this very cycle
+  await updateTwin(p.store, twin, (t) => {
+    const again = episodeStep(window, t.calibration, cpu.key, SLOT_MS, now);
+    if (again.kind !== step.kind) return undefined;
+    if (again.kind === 'settled') return { calibration: again.calibration };
+    if (again.kind !== 'flag') return undefined;
+    return {
+      calibration: again.calibration,
+      ...(refit && 'model' in refit ? { capacityModel: refit.model } : {}),
+    };
+  });
+}
+
+const refitText = (before: number, refit: Refit): string =>
+  'model' in refit
+    ? `capacity per instance refitted ${before.toPrecision(4)} → ${refit.model.capacityPerInstance.toPrecision(4)} on ${refit.model.points} slots since then`
+    : `the capacity model is kept (${before.toPrecision(4)} per instance) until enough data has arrived to refit it: ${refit.problem}`;
+
+const refitFields = (before: number, refit: Refit) => ({
+  capacityBefore: before,
+  ...('model' in refit
+    ? { capacityAfter: refit.model.capacityPerInstance }
+    : { refitProblem: refit.problem }),
+});
+
+/**
+ * Applies `patchOf` (computed on the twin as stored now; undefined: nothing left to do) under the
+ * optimistic lock, reading the twin again after a conflict, three times at most; after that the
+ * next hourly check finds the same drift and repeats the step.
+ */
+async function updateTwin(
+  store: TwinStore,
+  twin: Twin,
+  patchOf: (current: Twin) => TwinPatch | undefined,
+): Promise<void> {
+  let current: Twin | undefined = twin;
+  for (let attempt = 0; attempt < 3 && current; attempt++) {
+    const patch = patchOf(current);
+    if (!patch) return;
+    try {
+      await store.updateTwin(current.id, current.version, patch);
+      return;
+    } catch (e) {
+      if (!(e instanceof TwinConflictError)) throw e;
+      current = await store.getTwin(twin.id);
+    }
+  }
+}
+
+/**
+ * The fleet at each decision since `from` (the capacity the planner saw, `previous`), with the
+ * last decision before it for the window's first slots. Decisions are listed newest first, one a
+ * cycle: one page covers the window.
+ */
+async function fleetSince(
+  store: TwinStore,
+  twinId: string,
+  from: number,
+  scheduleMinutes: number,
+): Promise<FleetSize[]> {
+  const limit = Math.min(100, Math.ceil(UTILIZATION_WINDOW_MS / (scheduleMinutes * MINUTE_MS)) + 2);
+  const out: FleetSize[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listRecords(twinId, 'decision', { limit, cursor });
+    for (const d of page.items) {
+      const at = Date.parse(d.at);
+      if (d.previous === undefined) continue;
+      out.push({ at, instances: d.previous });
+      if (at < from) return out;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
