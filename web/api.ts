@@ -22,7 +22,15 @@ export interface Twin {
     warmupMinutes?: number;
   };
   capacityModel?: { capacityPerInstance: number };
-  dependsOn: string[];
+  dependsOn: (string | { to: string; callRatio?: number; lagMinutes?: number })[];
+  /** The twins that call this one (derived from their dependsOn; layers/core/twin/twin.ts). */
+  upstreams?: {
+    from: string;
+    ratio: number | null;
+    lagMinutes: number | null;
+    confidence: number;
+    source: 'declared' | 'estimated';
+  }[];
 }
 
 export interface Page<T> {
@@ -54,7 +62,13 @@ export interface Quantiles {
 
 export interface Forecast {
   unit: 'per minute';
-  latest: { at: string; model: string; points: Quantiles[] } | null;
+  latest: {
+    at: string;
+    model: string;
+    points: Quantiles[];
+    /** Set when the forecast combined the twin's own model with its upstreams'. */
+    propagated?: { own: number; upstreams: { id: string; weight: number }[] };
+  } | null;
   band: Quantiles[];
 }
 

@@ -90,7 +90,7 @@ export class DynamoTwinStore implements TwinStore {
   async createTwin(input: TwinInput): Promise<Twin> {
     const parsed = parseInput(TwinInputSchema, input, 'twin');
     const at = new Date(this.now()).toISOString();
-    const twin: Twin = { ...parsed, version: 1, createdAt: at, updatedAt: at };
+    const twin: Twin = { ...parsed, upstreams: [], version: 1, createdAt: at, updatedAt: at };
     try {
       await this.doc.send(
         new PutCommand({

@@ -13,6 +13,17 @@ export const ForecastRecordSchema = RecordBase.extend({
   metric: z.string(),
   model: z.string(),
   points: z.array(z.object({ t: z.number(), p10: z.number(), p50: z.number(), p90: z.number() })),
+  /**
+   * Present when the twin's own forecast was combined with its upstreams' (graph/propagate.ts):
+   * the mean weight over the horizon of the own model and of each upstream read (they sum to 1;
+   * an upstream skipped or given nothing has weight 0). Absent: the own model alone.
+   */
+  propagated: z
+    .object({
+      own: z.number(),
+      upstreams: z.array(z.object({ id: z.string(), weight: z.number() })),
+    })
+    .optional(),
 });
 
 export const DecisionActionSchema = z.enum([

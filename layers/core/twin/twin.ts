@@ -186,6 +186,30 @@ export const DependsOnSchema = StoredDependsOnSchema.refine(
 export const declaredEdgesOf = (twin: { dependsOn: readonly (string | DeclaredEdge)[] }): DeclaredEdge[] =>
   twin.dependsOn.map((e) => (typeof e === 'string' ? { to: e } : e));
 
+/**
+ * A twin that calls this one: the reverse of the caller's `dependsOn` edge, kept on the called
+ * (downstream) twin so that its planner finds its upstreams without reading any other twin's
+ * item. Derived, never given: written when the caller's dependencies are put, when either twin is
+ * created, and removed when the caller is deleted (layers/core/graph/sync-upstreams.ts).
+ * `ratio` is in per-minute demand of this twin per unit of the caller's, arriving `lagMinutes`
+ * later. A declared call ratio has confidence 1; otherwise ratio and lag are estimated from the
+ * two load series (graph/discover.ts) with the estimator's confidence, or null when there was too
+ * little data then (the planner estimates them from the data it reads, each cycle).
+ */
+export const UpstreamEdgeSchema = z.object({
+  from: TwinIdSchema,
+  ratio: z.number().positive().nullable(),
+  lagMinutes: z.number().min(0).max(120).nullable(),
+  confidence: z.number().min(0).max(1),
+  source: z.enum(['declared', 'estimated']),
+  /** When the edge was last written (ISO 8601). */
+  updatedAt: z.string(),
+});
+export type UpstreamEdge = z.infer<typeof UpstreamEdgeSchema>;
+
+/** Upstreams a twin may carry: each one that the planner reads costs reads every cycle, so it reads only the strongest few. */
+export const MAX_UPSTREAMS = 500;
+
 /** What a caller gives to create a twin. */
 export const TwinInputSchema = z
   .object({
@@ -247,6 +271,8 @@ export const TwinSchema = z.object({
   shadows: ShadowsSchema.default([]),
   // null once a drift has settled
   calibration: CalibrationSchema.nullish(),
+  // derived from the callers' dependsOn; twins stored before propagation have none
+  upstreams: z.array(UpstreamEdgeSchema).max(MAX_UPSTREAMS).default([]),
   version: z.number().int().positive(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -263,6 +289,8 @@ export const TwinPatchSchema = z
     shadows: ShadowsSchema,
     /** Written by the loop's drift watch; null clears it. */
     calibration: CalibrationSchema.nullable(),
+    /** Written when a caller's dependencies change (graph/sync-upstreams.ts), never through the API. */
+    upstreams: z.array(UpstreamEdgeSchema).max(MAX_UPSTREAMS),
   })
   .partial()
   .strict();
