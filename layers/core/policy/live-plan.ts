@@ -4,10 +4,17 @@ import { DAY_MS, MINUTE_MS } from '../series/grid.js';
 import type { Sample } from '../series/read-trace.js';
 import { instancesFor } from '../simulate/physics.js';
 import { median } from '../stats.js';
-import type { MetricQuery, Twin, TwinPolicyConfig } from '../twin/twin.js';
+import type { Twin, TwinPolicyConfig } from '../twin/twin.js';
 import { quantileFromBand } from './demand-outlook.js';
 import { applyGuardrails } from './guardrails.js';
 import type { Decision } from './types.js';
+import {
+  perMinuteDemand,
+  slotPeaks,
+  type UpstreamOutlook,
+  type UpstreamsInput,
+  withUpstreams,
+} from './upstream-outlook.js';
 
 /** The planning slot: demand is forecast as each slot's busiest minute, as in the benchmark. */
 export const SLOT_MS = 5 * MINUTE_MS;
@@ -30,6 +37,11 @@ export interface LivePlanInput {
   now: number;
   /** Minutes until the next decision: the plan covers them plus the warm-up. */
   scheduleMinutes: number;
+  /**
+   * For a twin with upstreams (twin.upstreams), what the loop read of them: the forecast is then
+   * the own model's combined with theirs (policy/upstream-outlook.ts). Absent: the own model alone.
+   */
+  upstreams?: UpstreamsInput;
 }
 
 export interface LiveForecast {
@@ -62,6 +74,8 @@ export interface LiveOutlook {
   capacityPerInstance: number;
   /** Demand per minute in the latest sample before now: the reactive floor's input. */
   lastObservedDemand: number;
+  /** Set when upstreams were given: the weight of the own model and of each upstream in the forecast. */
+  propagated?: UpstreamOutlook['weights'];
 }
 
 /** One policy's turn on the outlook: its settings, and the state its guardrails start from. */
@@ -113,10 +127,20 @@ export function liveOutlook(p: Omit<LivePlanInput, 'recentAsks'>): LiveOutlook {
   }
   // capacity first: a twin without it stops before the forecast is paid for
   const k = capacityPerInstance(p, perMinute);
+  const own = forecastPeaks(perMinute, now);
+  // the upstreams' part before any widening: a recalibrating twin widens the combined band
+  const combined = p.upstreams?.upstreams.length
+    ? withUpstreams(own.forecast, own.peaks, p.upstreams, {
+        now,
+        scheduleMinutes: p.scheduleMinutes,
+        ownMetric: loadQuery.key,
+      })
+    : undefined;
   return {
-    forecast: widenedWhileRecalibrating(forecastPeaks(perMinute, now), twin, now),
+    forecast: widenedWhileRecalibrating(combined?.forecast ?? own.forecast, twin, now),
     capacityPerInstance: k,
     lastObservedDemand: perMinute[perMinute.length - 1].v,
+    ...(combined ? { propagated: combined.weights } : {}),
   };
 }
 
@@ -158,13 +182,6 @@ export function planWithPolicy(o: LiveOutlook, p: PolicyPlanInput): Decision {
   };
 }
 
-/** Demand per minute: a Sum over a longer period is spread over its minutes, as the benchmark does. */
-function perMinuteDemand(samples: readonly Sample[], q: MetricQuery): Sample[] {
-  const minutes = q.periodSeconds / 60;
-  const scale = q.stat === 'Sum' ? 1 / minutes : 1;
-  return samples.filter((s) => Number.isFinite(s.v)).map((s) => ({ t: s.t, v: s.v * scale }));
-}
-
 /**
  * The fitted capacity model when there is one; otherwise read off the latest half hour of CPU
  * (collected less often than load, so up to a couple of hours old): load per instance over the
@@ -186,19 +203,24 @@ function capacityPerInstance(p: Omit<LivePlanInput, 'recentAsks'>, load: Sample[
 }
 
 /** Slot peaks over the last HISTORY_DAYS, on a grid anchored to the epoch, then the forecast. */
-function forecastPeaks(load: Sample[], now: number): LiveForecast {
+function forecastPeaks(load: Sample[], now: number): { forecast: LiveForecast; peaks: Float64Array } {
   const origin = Math.floor(now / SLOT_MS) * SLOT_MS;
   const t0 = origin - HISTORY_DAYS * DAY_MS;
-  const peaks = new Float64Array((origin - t0) / SLOT_MS).fill(Number.NaN);
-  for (const s of load) {
-    if (s.t < t0 || s.t >= origin) continue;
-    const i = Math.floor((s.t - t0) / SLOT_MS);
-    if (!(s.v <= peaks[i])) peaks[i] = s.v;
-  }
+  const peaks = slotPeaks(load, t0, (origin - t0) / SLOT_MS, SLOT_MS);
   // The slot in progress has not peaked yet: the forecast starts at it, the last sample covers it.
   if (!peaks.some((v) => !Number.isNaN(v))) peaks[peaks.length - 1] = load[load.length - 1].v;
   const f = forecastTwin({ history: peaks, t0, stepMs: SLOT_MS, horizon: HORIZON_SLOTS });
-  return { t0: origin, stepMs: SLOT_MS, p10: [...f.p10], p50: [...f.p50], p90: [...f.p90], model: f.model };
+  return {
+    forecast: {
+      t0: origin,
+      stepMs: SLOT_MS,
+      p10: [...f.p10],
+      p50: [...f.p50],
+      p90: [...f.p90],
+      model: f.model,
+    },
+    peaks,
+  };
 }
 
 /**
