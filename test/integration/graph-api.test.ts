@@ -120,6 +120,61 @@ describe('the dependency graph through the API, on the DynamoDB twin store (dyna
     expect(TwinSchema.parse({ ...read.body.twin, dependsOn: ['back'] }).dependsOn).toEqual(['back']);
   });
 
+  it("keeps the reverse edges on the called twins' upstreams: declared, estimated, removed with the edge", async () => {
+    // Act
+    const both = await call('PUT', '/twins/front/dependencies', {
+      dependsOn: [{ to: 'back', callRatio: 0.5 }, 'other'],
+    });
+    const [back, other] = await Promise.all(['back', 'other'].map((id) => store.getTwin(id)));
+    const estimated = await call('PUT', '/twins/front/dependencies', { dependsOn: ['back'] });
+    const [back2, other2] = await Promise.all(['back', 'other'].map((id) => store.getTwin(id)));
+
+    // Assess: the declared ratio with confidence 1, the lag from the data (a slot: 5 minutes)
+    expect([both.status, estimated.status]).toEqual([200, 200]);
+    expect(back?.upstreams).toEqual([
+      {
+        from: 'front',
+        ratio: 0.5,
+        lagMinutes: 5,
+        confidence: 1,
+        source: 'declared',
+        updatedAt: new Date(NOW).toISOString(),
+      },
+    ]);
+    // unrelated load: an estimate with little confidence, which the planner weighs by its fit
+    expect(other?.upstreams).toEqual([expect.objectContaining({ from: 'front', source: 'estimated' })]);
+    expect(other?.upstreams[0].confidence).toBeLessThan(0.5);
+    // nothing declared: ratio, lag and confidence estimated from the last day of both loads
+    expect(back2?.upstreams).toEqual([
+      expect.objectContaining({ from: 'front', source: 'estimated', lagMinutes: 5 }),
+    ]);
+    expect(back2?.upstreams[0].ratio).toBeGreaterThan(0.35);
+    expect(back2?.upstreams[0].ratio).toBeLessThan(0.65);
+    expect(back2?.upstreams[0].confidence).toBeGreaterThan(0.5);
+    expect(other2?.upstreams).toEqual([]);
+    expect(fields(estimated)).toEqual([]);
+  });
+
+  it('gives a twin created after its caller its upstreams, and takes them back when the caller is deleted', async () => {
+    // Prepare: front calls a twin that does not exist yet
+    await call('PUT', '/twins/front/dependencies', {
+      dependsOn: [{ to: 'late', callRatio: 2, lagMinutes: 0 }],
+    });
+
+    // Act
+    const created = await call('POST', '/twins', requestCountTwin('late', 100));
+    const deleted = await call('DELETE', '/twins/front');
+    const after = await store.getTwin('late');
+
+    // Assess
+    expect(created.status).toBe(201);
+    expect(created.body.upstreams).toEqual([
+      expect.objectContaining({ from: 'front', ratio: 2, lagMinutes: 0, confidence: 1, source: 'declared' }),
+    ]);
+    expect(deleted.status).toBe(200);
+    expect(after?.upstreams).toEqual([]);
+  });
+
   it('answers 400 naming the fields at fault', async () => {
     const bad = await call('PUT', '/twins/front/dependencies', {
       dependsOn: [{ to: 'back', callRatio: -1 }],

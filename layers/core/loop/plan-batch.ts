@@ -9,12 +9,19 @@ import {
   planWithPolicy,
   SLOT_MS,
 } from '../policy/live-plan.js';
+import {
+  ERROR_WINDOW_RECORDS,
+  MAX_PLANNED_UPSTREAMS,
+  PROPAGATION_HISTORY_MS,
+  type UpstreamLoad,
+  type UpstreamsInput,
+} from '../policy/upstream-outlook.js';
 import { DAY_MS, MINUTE_MS } from '../series/grid.js';
 import type { Sample } from '../series/read-trace.js';
 import type { RecordOf } from '../store/records.js';
 import { type Controls, TwinConflictError, type TwinStore } from '../store/twin-store.js';
 import { type AlertPublisher, DRIFT_WINDOW_RECORDS, driftStep, residualsOf } from '../twin/drift-watch.js';
-import { type MetricQuery, shadowPolicyOf, type Twin } from '../twin/twin.js';
+import { declaredEdgesOf, type MetricQuery, shadowPolicyOf, type Twin } from '../twin/twin.js';
 import { recordFailure, recordOutcome } from './decision-records.js';
 import { decisionIdFor, decisionSlot } from './decision-slot.js';
 import type { PendingActuation, PlanBatchEvent, PlanBatchResult } from './events.js';
@@ -77,13 +84,15 @@ async function planTwin(
   const twinId = twin.id;
   const load = twin.metrics.find((m) => m.role === 'load');
   const cpu = twin.metrics.find((m) => m.role === 'utilization');
-  const [loadSamples, cpuSamples, target, recentAsks, shadowHistory] = await Promise.all([
+  const [loadSamples, cpuSamples, target, recentAsks, shadowHistory, upstreams] = await Promise.all([
     load ? p.store.readSamples(twinId, load.key, now - HISTORY_DAYS * DAY_MS, now + 1) : [],
     cpu ? p.store.readSamples(twinId, cpu.key, now - CPU_FRESH_MS, now + 1) : undefined,
     p.target.describe(twin.target),
     askedSince(p.store, twinId, now - twin.policy.stabilizationMinutes * MINUTE_MS),
     // a twin without candidates reads nothing more
     twin.shadows.length ? shadowDecisionsSince(p.store, twin, now, p.scheduleMinutes) : [],
+    // nor does a twin without upstreams
+    load && twin.upstreams.length ? upstreamsOf(p, twin, now) : undefined,
   ]);
   // the forecast once, for the live policy and every candidate
   const outlook = liveOutlook({
@@ -93,6 +102,7 @@ async function planTwin(
     target,
     now,
     scheduleMinutes: p.scheduleMinutes,
+    upstreams,
   });
   const decision = planWithPolicy(outlook, {
     twin,
@@ -115,6 +125,7 @@ async function planTwin(
       p50: fourDigits(p50),
       p90: fourDigits(forecast.p90[h]),
     })),
+    ...(outlook.propagated ? { propagated: outlook.propagated } : {}),
   });
   const record = {
     id: slot.recordId,
@@ -137,6 +148,48 @@ async function planTwin(
   if (load && cpuSamples) await watchUtilizationDrift(p, twin, loadSamples, cpuSamples, now, slot);
   const actuate = twin.policy.mode !== 'forecast-only' && !known;
   return { request, record, actuate };
+}
+
+/**
+ * What a downstream twin's planner reads of its upstreams (twin.upstreams, kept by
+ * graph/sync-upstreams.ts): for each of the strongest MAX_PLANNED_UPSTREAMS, its twin item (its
+ * load metric, and that it still calls this twin), its load over PROPAGATION_HISTORY_MS and its
+ * newest ERROR_WINDOW_RECORDS forecast records; and the twin's own newest forecast records, for
+ * its own recent error. Cost per cycle, only for a twin with upstreams: one query of its own
+ * records, and per upstream a get, a day's chunks (two) and a query of its records.
+ *
+ * Order: batches run in parallel, so an upstream in another batch (or later in this one) may not
+ * have planned this cycle yet when its downstream plans. Its newest stored forecast is used as it
+ * is, this cycle's or the previous one's (upstream-outlook.ts realigns it to this origin and skips
+ * one older than two cycles); ordering the batches by criticality (graph/criticality.ts) would
+ * only make this cycle's more likely, so no wait is worth it. An upstream that cannot be read is
+ * skipped, never failing the twin's cycle: the own model then plans alone.
+ */
+async function upstreamsOf(p: LoopPorts, twin: Twin, now: number): Promise<UpstreamsInput> {
+  const edges = [...twin.upstreams]
+    .filter((e) => e.from !== twin.id)
+    .sort((a, b) => b.confidence - a.confidence || a.from.localeCompare(b.from))
+    .slice(0, MAX_PLANNED_UPSTREAMS);
+  const readOne = async (edge: Twin['upstreams'][number]): Promise<UpstreamLoad | undefined> => {
+    const up = await p.store.getTwin(edge.from);
+    const metric = up?.metrics.find((m) => m.role === 'load');
+    // gone, no load, or no longer calling this twin (a reverse edge left behind): skipped
+    if (!up || !metric || !declaredEdgesOf(up).some((e) => e.to === twin.id)) return undefined;
+    const [samples, records] = await Promise.all([
+      p.store.readSamples(up.id, metric.key, now - PROPAGATION_HISTORY_MS, now + 1),
+      p.store.listRecords(up.id, 'forecast', { limit: ERROR_WINDOW_RECORDS }),
+    ]);
+    return { id: up.id, metric, load: samples, forecasts: records.items, edge };
+  };
+  const [own, read] = await Promise.all([
+    // without its own records, the own error is read off its band
+    p.store.listRecords(twin.id, 'forecast', { limit: ERROR_WINDOW_RECORDS }).catch(() => ({ items: [] })),
+    Promise.all(edges.map((e) => readOne(e).catch(() => undefined))),
+  ]);
+  return {
+    ownForecasts: own.items,
+    upstreams: read.filter((u): u is UpstreamLoad => u !== undefined),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { criticality } from '../../graph/criticality.js';
 import { buildGraph, type LoadSeries } from '../../graph/graph.js';
+import { syncCallerEdges } from '../../graph/sync-upstreams.js';
 import { TwinConflictError } from '../../store/twin-store.js';
 import { DependsOnSchema, declaredEdgesOf, type Twin, TwinSchema } from '../../twin/twin.js';
 import { conflict, invalid } from '../http.js';
@@ -148,7 +149,9 @@ export const graphRoutes = [
     params: TwinParamsSchema,
     body: z
       .object({
-        dependsOn: DependsOnSchema,
+        dependsOn: DependsOnSchema.describe(
+          "the twins this one calls. Each gets the reverse edge in its `upstreams`, and its planner combines its own forecast with this twin's shifted by the lag and scaled by the ratio: a declared callRatio has confidence 1; what is not declared (ratio, lag) is estimated from the last day of both twins' load with the estimate's confidence (null when there is too little data: the planner estimates it each cycle then). A twin no longer called loses the edge; a twin not created yet gets it when it is created. Writing a reverse edge changes the called twin's version",
+        ),
         version: z
           .number()
           .int()
@@ -157,26 +160,34 @@ export const graphRoutes = [
           .describe('the version this change was made against: 409 if the twin changed since'),
       })
       .strict(),
-    response: { status: 200, schema: TwinSchema, description: 'the twin with its new dependencies' },
-    async handle({ params, body }, { store }) {
+    response: {
+      status: 200,
+      schema: TwinSchema,
+      description: 'the twin with its new dependencies (the twins it calls have their `upstreams` updated)',
+    },
+    async handle({ params, body }, { store, now }) {
       const self = body.dependsOn.findIndex((e) => (typeof e === 'string' ? e : e.to) === params.id);
       if (self >= 0) throw invalid(`body.dependsOn.${self}`, `a twin cannot call itself ("${params.id}")`);
-      for (let attempt = 0; ; attempt++) {
+      let updated: Twin | undefined;
+      let before: string[] = [];
+      for (let attempt = 0; !updated; attempt++) {
         const twin = await twinOr404(store, params.id);
         if (body.version !== undefined && body.version !== twin.version)
           throw conflict(
             `twin "${twin.id}" is at version ${twin.version}, not ${body.version}: reread it and retry`,
           );
         try {
-          return {
-            status: 200,
-            body: await store.updateTwin(twin.id, twin.version, { dependsOn: body.dependsOn }),
-          };
+          updated = await store.updateTwin(twin.id, twin.version, { dependsOn: body.dependsOn });
+          before = declaredEdgesOf(twin).map((e) => e.to);
         } catch (e) {
           // without a version from the caller, a concurrent writer only costs a reread
           if (!(e instanceof TwinConflictError) || body.version !== undefined || attempt === 2) throw e;
         }
       }
+      // the caller first, then the reverse edges: repeating the request writes any it missed (a
+      // removed edge left behind is ignored by the planner, which checks the caller still calls)
+      await syncCallerEdges(store, updated, before, now());
+      return { status: 200, body: updated };
     },
   }),
 ];

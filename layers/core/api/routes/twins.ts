@@ -1,7 +1,14 @@
 import { z } from 'zod';
+import { syncCalledTwin, syncCallerEdges } from '../../graph/sync-upstreams.js';
 import { ForecastRecordSchema } from '../../store/records.js';
 import { CollectionStatusSchema, TwinConflictError, type TwinStore } from '../../store/twin-store.js';
-import { type Twin, TwinInputSchema, TwinPolicyConfigSchema, TwinSchema } from '../../twin/twin.js';
+import {
+  declaredEdgesOf,
+  type Twin,
+  TwinInputSchema,
+  TwinPolicyConfigSchema,
+  TwinSchema,
+} from '../../twin/twin.js';
 import { invalid, notFound } from '../http.js';
 import { route } from '../route.js';
 import {
@@ -38,9 +45,17 @@ export const twinRoutes = [
     path: '/twins',
     summary: 'Register a twin of an Auto Scaling group or ECS service',
     body: TwinInputSchema.strict(),
-    response: { status: 201, schema: TwinSchema, description: 'the twin, version 1' },
-    async handle({ body }, { store }) {
-      return { status: 201, body: await store.createTwin(body) };
+    response: {
+      status: 201,
+      schema: TwinSchema,
+      description:
+        'the twin, version 1 (2 when twins registered before it call it: their edges are its `upstreams`)',
+    },
+    async handle({ body }, { store, now }) {
+      const twin = await store.createTwin(body);
+      // the dependency graph's reverse edges: on the twins it calls, and its own from its callers
+      await syncCallerEdges(store, twin, [], now());
+      return { status: 201, body: await syncCalledTwin(store, twin, now()) };
     },
   }),
   route({
@@ -61,15 +76,25 @@ export const twinRoutes = [
   route({
     method: 'DELETE',
     path: '/twins/{id}',
-    summary: 'Remove a twin and everything stored for it',
+    summary:
+      'Remove a twin and everything stored for it, and its edges from the upstreams of the twins it called',
     params: TwinParamsSchema,
     response: {
       status: 200,
       schema: z.object({ id: z.string(), deleted: z.literal(true) }),
       description: 'deleted',
     },
-    async handle({ params }, { store }) {
+    async handle({ params }, { store, now }) {
+      const twin = await store.getTwin(params.id);
       if (!(await store.deleteTwin(params.id))) throw notFound(`twin "${params.id}"`);
+      // the twins it called lose it from their upstreams (those calling it keep their dependsOn)
+      if (twin?.dependsOn.length)
+        await syncCallerEdges(
+          store,
+          { id: twin.id, dependsOn: [] },
+          declaredEdgesOf(twin).map((e) => e.to),
+          now(),
+        );
       return { status: 200, body: { id: params.id, deleted: true } };
     },
   }),
