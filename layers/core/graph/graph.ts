@@ -104,8 +104,9 @@ export interface UpstreamOfTwin {
 }
 
 /**
- * The planner's entry point: the downstream twin's forecast with its upstreams' (the twins
- * whose `dependsOn` names it) propagated along the edges. Each edge's lag and ratio are the
+ * The downstream twin's forecast with its upstreams' (the twins whose `dependsOn` names it)
+ * propagated along the edges, every edge estimated afresh from the histories (for analysis over
+ * a whole graph; the live planner uses the edges kept on the twin, policy/upstream-outlook.ts). Each edge's lag and ratio are the
  * declared ones where declared, else estimated from the two histories; its confidence always
  * comes from the histories, so a declared edge the data does not support gets no weight.
  * Every series is on the same grid and ends at the same origin.
