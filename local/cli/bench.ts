@@ -35,7 +35,12 @@ import {
 } from '../bench/scaling-track.js';
 import { runSpeedTrack } from '../bench/speed-track.js';
 import { runStoreTrack } from '../bench/store-track.js';
-import { loadTrace, readManifest } from '../bench/trace-set.js';
+import { type LoadedTrace, loadTrace, readManifest } from '../bench/trace-set.js';
+import {
+  runUtilizationDriftTrack,
+  summarizeUtilizationDrift,
+  utilizationDriftMarkdown,
+} from '../bench/utilization-drift-track.js';
 import { CliUsageError, EXIT } from './errors.js';
 import type { CliIo } from './io.js';
 import { wholeNumber } from './option-values.js';
@@ -89,7 +94,10 @@ Tracks (shared/bench/PROTOCOL.md):
              on the last 3 days; --seed, --population, --generations as the optimize workflow's
   drift      reads every trace point by point with the twin's detector (CUSUM on its one-step
              residuals) and the reference (3 sigma on seasonal-naive residuals); scores recall over
-             anomaly windows, false alarms per day, median delay; writes OUT/<id>.<detector>.flags.csv
+             anomaly windows, false alarms per day, median delay; writes OUT/<id>.<detector>.flags.csv;
+             then utilization drift: each load trace with CPU from a known capacity model plus a real
+             CPU trace's noise, each request 30 % dearer and back every 3 days, the hourly watch
+             with the CUSUM vs a 3-sigma rule on the same residuals
   graph      dependency pairs from the load traces: downstream = 0.6 × upstream 10 min later + another
              trace's real load; its 60-minute relMAE with the upstream's forecast propagated vs without
 Every track writes OUT/<track>-summary.json and OUT/<track>-summary.md and prints the markdown.
@@ -172,9 +180,11 @@ export async function runBench(track: string, o: BenchOptions, io: CliIo): Promi
   }
   if (track === 'drift') {
     const runs: DriftRun[] = [];
+    const traces: LoadedTrace[] = [];
     const started = performance.now();
     for (const [i, entry] of entries.entries()) {
       const trace = loadTrace(o.traces, entry);
+      traces.push(trace);
       if (trace.repairs) io.err(`${entry.id}: repaired ${trace.repairs}\n`);
       for (const d of DRIFT_DETECTORS) {
         const progress = io.progress(`drift [${i + 1}/${entries.length}] ${entry.id} ${d}: points`);
@@ -183,9 +193,20 @@ export async function runBench(track: string, o: BenchOptions, io: CliIo): Promi
         runs.push(run);
       }
     }
+    const progress = io.progress('drift: utilization cases');
+    const utilization = runUtilizationDriftTrack(traces);
+    progress.done(`${utilization.length / 2} load traces`);
     const seconds = (performance.now() - started) / 1000;
-    const markdown = `${driftMarkdown(runs)}\nWall time: ${seconds.toFixed(1)} s\n`;
-    writeSummary({ runs, summary: summarizeDrift(runs), seconds }, markdown);
+    const markdown = `${driftMarkdown(runs)}\n${utilizationDriftMarkdown(utilization)}\nWall time: ${seconds.toFixed(1)} s\n`;
+    writeSummary(
+      {
+        runs,
+        summary: summarizeDrift(runs),
+        utilization: { runs: utilization, summary: summarizeUtilizationDrift(utilization) },
+        seconds,
+      },
+      markdown,
+    );
     return EXIT.ok;
   }
   if (track === 'optimize') {

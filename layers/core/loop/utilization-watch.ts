@@ -6,6 +6,7 @@ import { type AlertPublisher, type DriftAlert, episodeStep, episodesOf } from '.
 import type { Twin, TwinPatch } from '../twin/twin.js';
 import {
   type FleetSize,
+  latestUtilizationDrift,
   lineOf,
   type Refit,
   refitCapacity,
@@ -99,7 +100,7 @@ export async function watchUtilizationDrift(
   }
 
   const window = utilizationResiduals(slots, line);
-  const step = episodeStep(window, twin.calibration, cpu.key, SLOT_MS, now);
+  const step = episodeStep(window, twin.calibration, cpu.key, SLOT_MS, now, latestUtilizationDrift);
   if (step.kind === 'none') return;
   const span = {
     residuals: window.residuals.length,
@@ -140,7 +141,7 @@ export async function watchUtilizationDrift(
   await p.alerts?.publish({ twinId: twin.id, metric: cpu.key, at: slot.at, ...alert });
   // the twin last, on its newest version: the load watch may have changed it this very cycle
   await updateTwin(p.store, twin, (t) => {
-    const again = episodeStep(window, t.calibration, cpu.key, SLOT_MS, now);
+    const again = episodeStep(window, t.calibration, cpu.key, SLOT_MS, now, latestUtilizationDrift);
     if (again.kind !== step.kind) return undefined;
     if (again.kind === 'settled') return { calibration: again.calibration };
     if (again.kind !== 'flag') return undefined;

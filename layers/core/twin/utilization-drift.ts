@@ -1,7 +1,7 @@
 import type { Sample } from '../series/read-trace.js';
 import { CapacityFitError, type CapacityModel, fitCapacityModel } from './capacity.js';
 import type { DriftFlag } from './drift-detector.js';
-import type { ResidualWindow } from './drift-watch.js';
+import { latestDrift, type ResidualWindow } from './drift-watch.js';
 import type { CapacityModelRecord } from './twin.js';
 
 /**
@@ -131,6 +131,24 @@ export function utilizationResiduals(
     out.times.push(slots.times[i]);
   }
   return out;
+}
+
+/** Huber's constant, the capacity fit's (capacity.ts). */
+const HUBER = 1.345;
+
+/**
+ * The CUSUM over the window's Huber scores ψ(r/σ) = clip(r/σ, ±1.345) rather than r/σ: the
+ * capacity fit is a Huber M-estimate, so these scores average zero on the data it was fitted on,
+ * whatever the skew of CPU noise (real CPU spikes up, never down, and the plain mean of its
+ * residuals sits above the robust line: a CUSUM on them drifts up without any change). A shift of
+ * several σ still adds 1.345 − k a slot and crosses h in about nine slots.
+ */
+export function latestUtilizationDrift(
+  w: ResidualWindow,
+  slotMs: number,
+): (DriftFlag & { t: number }) | undefined {
+  const scores = w.residuals.map((r, i) => w.sigmas[i] * Math.max(-HUBER, Math.min(HUBER, r / w.sigmas[i])));
+  return latestDrift({ ...w, residuals: scores }, slotMs);
 }
 
 /**

@@ -2,6 +2,7 @@ import { driftStep, episodeStep, episodesOf, latestDrift } from '../../../layers
 import type { Calibration } from '../../../layers/core/twin/twin.js';
 import {
   type FleetSize,
+  latestUtilizationDrift,
   lineOf,
   predictedUtilization,
   refitCapacity,
@@ -80,12 +81,21 @@ describe('Function: utilizationResiduals', () => {
   });
 });
 
-describe('Function: latestDrift on utilization residuals', () => {
+describe('Function: latestUtilizationDrift', () => {
   it('flags nothing while CPU follows the model', () => {
-    expect(latestDrift(window(six, cpuOf(six)).residuals, SLOT)).toBeUndefined();
+    expect(latestUtilizationDrift(window(six, cpuOf(six)).residuals, SLOT)).toBeUndefined();
   });
 
-  it('flags a 30 % dearer request (capacity per instance down to 1/1.3) as up within 3 slots, its onset at the change', () => {
+  it('flags nothing on noise that spikes up only, where a CUSUM of the plain residuals climbs', () => {
+    // Prepare: a spike of +4 σ one slot in four on the line: a mean of +1 σ, a Huber score of +0.34
+    const { residuals } = window(six, cpuOf(six));
+    const spiky = { ...residuals, residuals: residuals.residuals.map((_, i) => (i % 4 === 0 ? 8 : 0)) };
+    // Act / Assess
+    expect(latestDrift(spiky, SLOT)?.direction).toBe('up');
+    expect(latestUtilizationDrift(spiky, SLOT)).toBeUndefined();
+  });
+
+  it('flags a 30 % dearer request (capacity per instance down to 1/1.3) as up within 9 slots, its onset at the change', () => {
     // Prepare: from three hours before NOW each request costs 30 % more CPU
     const change = NOW - 3 * HOUR;
     const { residuals } = window(
@@ -94,10 +104,13 @@ describe('Function: latestDrift on utilization residuals', () => {
     );
     const at = residuals.times.indexOf(change);
     // Act
-    const detector = latestDrift({ ...residuals, residuals: residuals.residuals.slice(0, at + 3) }, SLOT);
+    const flag = latestUtilizationDrift(
+      { ...residuals, residuals: residuals.residuals.slice(0, at + 9) },
+      SLOT,
+    );
     // Assess
-    expect(detector).toMatchObject({ direction: 'up', onset: at });
-    expect(detector?.index).toBeLessThanOrEqual(at + 2);
+    expect(flag).toMatchObject({ direction: 'up', onset: at });
+    expect(flag?.index).toBeLessThanOrEqual(at + 8);
   });
 
   it('flags nothing when the fleet doubles and CPU halves as the model says', () => {
@@ -105,10 +118,12 @@ describe('Function: latestDrift on utilization residuals', () => {
     const fleetAt = (t: number) => (t >= NOW - 3 * HOUR ? 12 : 6);
     const cpu = cpuOf(fleetAt);
     // Act
-    const flag = latestDrift(window(fleetAt, cpu).residuals, SLOT);
+    const flag = latestUtilizationDrift(window(fleetAt, cpu).residuals, SLOT);
     // Assess: and the fleet is what explains it: read as six instances throughout, it would be a drift down
     expect(flag).toBeUndefined();
-    expect(latestDrift(window(fleetAt, cpu, fleetOf(six)).residuals, SLOT)?.direction).toBe('down');
+    expect(latestUtilizationDrift(window(fleetAt, cpu, fleetOf(six)).residuals, SLOT)?.direction).toBe(
+      'down',
+    );
   });
 });
 
