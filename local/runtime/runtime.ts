@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
 import { createTwinTable } from '../../layers/aws/dynamo/table.js';
+import { idempotentActuate } from '../../layers/aws/idempotent-actuate.js';
 import { createApi } from '../../layers/core/api/router.js';
 import { collectOnce } from '../../layers/core/collect/collect.js';
 import { DAY_MS, MINUTE_MS } from '../../layers/core/series/grid.js';
 import { TwinExistsError } from '../../layers/core/store/twin-store.js';
 import { startEmbeddedDynamo } from '../dynamo/embedded-dynamo.js';
 import { SimulatedFleets } from '../targets/simulated-fleets.js';
-import { LocalStateMachine } from '../workflows/local-state-machine.js';
+import { LocalStateMachine, localLambdaContext } from '../workflows/local-state-machine.js';
 import { LocalWorkflowRuns } from '../workflows/local-workflow-runs.js';
 import { localLoopTasks } from '../workflows/loop-tasks.js';
 import { startHttpServer } from './http-server.js';
@@ -97,7 +98,19 @@ export async function startRuntime(
         scheduleMinutes: SCHEDULE_MINUTES,
       }),
     );
-    const workflows = new LocalWorkflowRuns(store, () => clock);
+    const remediation = idempotentActuate(dynamo.client, TABLE, {
+      target: fleets,
+      controls: () => store.getControls(),
+    });
+    const workflows = new LocalWorkflowRuns(store, () => clock, {
+      actuation: {
+        target: fleets,
+        act: (request) => {
+          remediation.registerLambdaContext(localLambdaContext('remediate'));
+          return remediation.act(request);
+        },
+      },
+    });
     stops.push(() => workflows.drain());
     const http = await startHttpServer({
       api: createApi(
@@ -141,6 +154,10 @@ export async function startRuntime(
       const weekly = weeklySearchBetween(clock - SCHEDULE_MINUTES * MINUTE_MS, clock);
       // as the weekly schedule starts it in AWS: every twin, in the background
       if (weekly) await workflows.start('optimize', `scheduled-${weekly}`, { now: weekly });
+      // as the hourly schedule does in AWS: evaluate every twin's policies, remediate after approval
+      const hourly = hourlyRemediationBetween(clock - SCHEDULE_MINUTES * MINUTE_MS, clock);
+      if (hourly)
+        await workflows.start('remediate', `scheduled-${hourly}`, { approval: 'required', now: hourly });
       await collectOnce({ store, source, now: () => clock, settings: { firstRunHours: HISTORY_DAYS * 24 } });
       const out = (await planner.run({ now: new Date(clock).toISOString() })) as {
         batches: { twins: number; failed: number }[];
@@ -195,10 +212,17 @@ export type Runtime = Awaited<ReturnType<typeof startRuntime>>;
 
 /** The weekly policy search's time (Sunday 03:00 UTC, as the deployment's schedule) in (from, to], if any. */
 export function weeklySearchBetween(from: number, to: number): string | undefined {
-  const WEEK_MS = 7 * DAY_MS;
   // 1970-01-04 was a Sunday
-  const first = Date.UTC(1970, 0, 4, 3);
-  const at = first + Math.floor((to - first) / WEEK_MS) * WEEK_MS;
+  return scheduledBetween(from, to, 7 * DAY_MS, Date.UTC(1970, 0, 4, 3));
+}
+
+/** The hourly remediate run's time (on the hour, as the deployment's default schedule) in (from, to], if any. */
+export const hourlyRemediationBetween = (from: number, to: number): string | undefined =>
+  scheduledBetween(from, to, 60 * MINUTE_MS, 0);
+
+/** A schedule's time in (from, to], if any: `first` and every `period` after it. */
+function scheduledBetween(from: number, to: number, period: number, first: number): string | undefined {
+  const at = first + Math.floor((to - first) / period) * period;
   return at > from && at <= to ? new Date(at).toISOString() : undefined;
 }
 

@@ -69,6 +69,16 @@ export function failLocalTask(token: string, error: string, cause = ''): boolean
 }
 
 /**
+ * Ends every wait for a token (when the runs waiting are being stopped): each task fails with
+ * `error`, which also clears the engine's timer for its timeout, so nothing holds the process.
+ */
+export function failAllLocalTasks(error: string): number {
+  const tokens = [...waiting.keys()];
+  for (const token of tokens) failLocalTask(token, error, 'the run was stopped');
+  return tokens.length;
+}
+
+/**
  * The `lambda:invoke.waitForTaskToken` emulation (aws-local-stepfunctions has no callback tasks):
  * the bound function gets the `Payload` with a fresh token in place of `$$.Task.Token`, then the
  * task waits until `answerLocalTask`/`failLocalTask` is called with it. The engine's own

@@ -14,12 +14,17 @@ import { optimizeTask } from '../../layers/core/loop/optimize-task.js';
 import { scenarioTask } from '../../layers/core/loop/scenario-task.js';
 import { ScenarioRequestSchema } from '../../layers/core/loop/twin-replay.js';
 import type { TwinStore } from '../../layers/core/store/twin-store.js';
-import { answerLocalTask, LocalStateMachine } from './local-state-machine.js';
+import { answerLocalTask, failAllLocalTasks, LocalStateMachine } from './local-state-machine.js';
 
 /** The local runtime's planning cadence: the scheduled optimization's time is a decision slot. */
 const SCHEDULE_MINUTES = 5;
 const ScenarioEvent = workflowEvent(ScenarioRequestSchema);
 const OptimizeEvent = workflowEvent(OptimizeRequestSchema);
+
+/** Remediation notices locally: one JSON line on stderr (the alarm topic, SNS, in AWS). */
+export const loggedNotices: RemediatePorts['notify'] = async (notice) => {
+  process.stderr.write(`${JSON.stringify({ notice: 'remediation', ...notice })}\n`);
+};
 
 /**
  * The scenario, optimize and remediate state machine files run by the local engine, in the background, with
@@ -38,6 +43,7 @@ export class LocalWorkflowRuns implements WorkflowRuns {
     /** The remediate workflow's scaling and alerts ports (the runtime's simulated fleets, the log). */
     remediation: Pick<RemediatePorts, 'actuation' | 'notify'> = {},
   ) {
+    const notify = remediation.notify ?? loggedNotices;
     const execution = (e: { execution: { name: string; startTime: string } }) => ({
       name: e.execution.name,
       now: Date.parse(e.execution.startTime),
@@ -65,7 +71,12 @@ export class LocalWorkflowRuns implements WorkflowRuns {
       }),
       remediate: new LocalStateMachine('remediate', {
         RemediateFunctionArn: async (event) =>
-          remediateStep(parseEvent(RemediateEventSchema, event), { store, now: this.now, ...remediation }),
+          remediateStep(parseEvent(RemediateEventSchema, event), {
+            store,
+            now: this.now,
+            ...remediation,
+            notify,
+          }),
       }),
     };
   }
@@ -107,6 +118,7 @@ export class LocalWorkflowRuns implements WorkflowRuns {
    */
   async drain(): Promise<void> {
     for (const abort of this.stoppable) abort();
+    if (this.stoppable.size) failAllLocalTasks('States.Aborted');
     await Promise.allSettled([...this.pending]);
   }
 }

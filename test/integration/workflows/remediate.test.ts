@@ -1,4 +1,6 @@
 import { DynamoTwinStore } from '../../../layers/aws/dynamo/dynamo-twin-store.js';
+import type { ActuationResult } from '../../../layers/core/act/actuate.js';
+import type { ActuationRequest, TargetState } from '../../../layers/core/act/scaling-target.js';
 import { createApi } from '../../../layers/core/api/router.js';
 import {
   RemediateEventSchema,
@@ -37,6 +39,10 @@ describe('remediate state machine, run locally with the core functions on dynali
   let store: DynamoTwinStore;
   let notices: RemediationNotice[];
   let acted: string[];
+  let inFlight: number;
+  let target: TargetState;
+  let actRequests: ActuationRequest[];
+  let mostInFlight: number;
   let machine: LocalStateMachine;
   let api: ReturnType<typeof createApi>;
 
@@ -52,6 +58,18 @@ describe('remediate state machine, run locally with the core functions on dynali
   const steps = async (twinId = 'web') =>
     (await call('GET', `/twins/${twinId}/remediations`)).body.items as RecordOf<'remediation'>[];
   const minInstances = async () => (await store.getTwin('web'))?.policy.minInstances;
+  /** The approval tokens, once the run has asked for `n` of them. */
+  const approvalTokens = (n: number) =>
+    until(
+      `${n} approval requests`,
+      async () => {
+        const tokens = (await steps())
+          .filter((s) => s.decision === 'requested' && s.outcome === 'pending')
+          .map((s) => s.approvalToken as string);
+        return tokens.length >= n ? tokens : undefined;
+      },
+      10_000,
+    );
   /** The approval token, once the run has asked for it. */
   const approvalToken = () =>
     until(
@@ -72,18 +90,45 @@ describe('remediate state machine, run locally with the core functions on dynali
     store = new DynamoTwinStore(db.client, { tableName: await db.newTable() });
     notices = [];
     acted = [];
+    target = {
+      capacity: 2,
+      running: 2,
+      min: 1,
+      max: 10,
+      managed: true,
+      instanceTypes: ['m5.large'],
+      tags: {},
+    };
+    actRequests = [];
     const ports = {
       store,
       now: () => Date.now(),
       notify: async (n: RemediationNotice) => {
         notices.push(n);
       },
+      actuation: {
+        target: { describe: async () => target },
+        act: async (request: ActuationRequest): Promise<ActuationResult> => {
+          actRequests.push(request);
+          return { action: 'scaled', from: target.capacity, to: request.desired, message: 'scaled' };
+        },
+      },
     };
+    inFlight = 0;
+    mostInFlight = 0;
     machine = new LocalStateMachine('remediate', {
       RemediateFunctionArn: async (event) => {
         const e = RemediateEventSchema.parse(event);
-        if (e.step === 'act') acted.push(e.item.violationId);
-        return remediateStep(e, ports);
+        if (e.step !== 'act') return remediateStep(e, ports);
+        acted.push(e.item.violationId);
+        // a step that takes a while: items run side by side would overlap here
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await new Promise((r) => setTimeout(r, 25));
+        try {
+          return await remediateStep(e, ports);
+        } finally {
+          inFlight--;
+        }
       },
     });
     api = createApi({ store, workflows: new LocalWorkflowRuns(store, Date.now), now: Date.now });
@@ -97,7 +142,7 @@ describe('remediate state machine, run locally with the core functions on dynali
 
   test('auto: the change of bounds is carried out at once and recorded', async () => {
     expect(await minInstances()).toBeUndefined();
-    await machine.run({ twinId: 'web', approval: 'auto' });
+    await machine.run({ twinId: 'web', approval: 'auto', evaluate: false });
     expect(await minInstances()).toBe(3);
     const [step] = await steps();
     expect(step).toMatchObject({
@@ -110,7 +155,7 @@ describe('remediate state machine, run locally with the core functions on dynali
   });
 
   test('required: the run waits; an approval through the API resumes it and it is carried out', async () => {
-    const run = machine.run({ twinId: 'web' });
+    const run = machine.run({ twinId: 'web', evaluate: false });
     const token = await approvalToken();
     expect(await minInstances()).toBeUndefined();
     const answer = await call('POST', `/approvals/${token}`, { approved: true, by: 'ana', comment: 'go' });
@@ -126,7 +171,7 @@ describe('remediate state machine, run locally with the core functions on dynali
   });
 
   test('required: a rejection is recorded and changes nothing', async () => {
-    const run = machine.run({ twinId: 'web', approval: 'required' });
+    const run = machine.run({ twinId: 'web', approval: 'required', evaluate: false });
     const token = await approvalToken();
     expect((await call('POST', `/approvals/${token}`, { approved: false, by: 'bo' })).status).toBe(200);
     await run;
@@ -140,7 +185,7 @@ describe('remediate state machine, run locally with the core functions on dynali
   });
 
   test('required: no answer within the timeout counts as rejected and changes nothing', async () => {
-    await machine.run({ twinId: 'web', approval: 'required', timeoutSeconds: 1 });
+    await machine.run({ twinId: 'web', approval: 'required', timeoutSeconds: 1, evaluate: false });
     expect(await minInstances()).toBeUndefined();
     expect(acted).toEqual([]);
     expect((await steps()).find((s) => s.decision !== 'requested')).toMatchObject({
@@ -154,9 +199,153 @@ describe('remediate state machine, run locally with the core functions on dynali
     await store.putRecord('web', 'violation', violation('crit-headroom', 'critical', { action: 'notify' }));
     await store.createTwin(requestCountTwin('db', 100));
     await store.putRecord('db', 'violation', violation('db-floor', 'high', { action: 'notify' }, 5));
-    await machine.run({ approval: 'auto' });
+    await machine.run({ approval: 'auto', evaluate: false });
     expect(acted).toEqual(['ops.crit-headroom', 'ops.db-floor', 'ops.min-floor', 'ops.low-tag']);
+    expect(mostInFlight).toBe(1);
     expect(notices.map((n) => n.violationId)).toEqual(['ops.crit-headroom', 'ops.db-floor', 'ops.low-tag']);
     expect(await minInstances()).toBe(3);
+  });
+  describe('evaluating first (the default): violations come from the policies and the target as described', () => {
+    const floorPolicy = {
+      version: 1,
+      rules: [
+        {
+          id: 'floor',
+          severity: 'high',
+          check: { kind: 'config', minCapacityAtLeast: 3 },
+          remediation: { action: 'change-bounds' },
+        },
+        {
+          id: 'types',
+          severity: 'medium',
+          check: { kind: 'config', allowedInstanceTypes: ['m6g.large'] },
+          remediation: { action: 'notify' },
+        },
+      ],
+    };
+
+    beforeEach(async () => {
+      // the hand-built violation of the outer suite belongs to no stored policy: evaluation resolves it
+      expect((await call('PUT', '/policies/ops', floorPolicy)).status).toBe(200);
+    });
+
+    test('a run evaluates, fixes the floor, and the next run finds it kept and the other rule already handled', async () => {
+      await machine.run({ approval: 'auto' });
+      expect(await minInstances()).toBe(3);
+      // instance types come from the described target, not from the caller
+      expect(notices.map((n) => n.violationId)).toEqual(['ops.types']);
+      const violations = (await call('GET', '/violations')).body.items as RecordOf<'violation'>[];
+      expect(violations.find((v) => v.id === 'ops.floor')?.status).toBe('open');
+
+      acted = [];
+      await machine.run({ approval: 'auto' });
+      // the floor is now kept (resolved); the type notice was sent for this opening already
+      expect(acted).toEqual([]);
+      // GET /violations lists the open ones
+      const latest = (await call('GET', '/violations')).body.items as RecordOf<'violation'>[];
+      expect(latest.map((v) => v.id)).toEqual(['ops.types']);
+      expect(notices).toHaveLength(1);
+    });
+
+    test('a rejection stands for this opening of the violation; `again` asks once more', async () => {
+      const first = machine.run({ twinId: 'web', approval: 'required' });
+      // the notice tells a person where to answer
+      await until(
+        'the approval notice',
+        async () => notices.find((n) => /approval needed/.test(n.message)),
+        10_000,
+      );
+      // one at a time: the second is asked only once the first is answered
+      const answered = new Set<string>();
+      for (let i = 0; i < 2; i++) {
+        const [token] = (await approvalTokens(answered.size + 1)).filter((t) => !answered.has(t));
+        expect((await call('POST', `/approvals/${token}`, { approved: false, by: 'bo' })).status).toBe(200);
+        answered.add(token);
+      }
+      await first;
+      const asked = (await steps()).filter((s) => s.decision === 'requested').length;
+      expect(asked).toBe(2);
+
+      await machine.run({ twinId: 'web', approval: 'required', timeoutSeconds: 1 });
+      expect((await steps()).filter((s) => s.decision === 'requested').length).toBe(asked);
+
+      await machine.run({ twinId: 'web', approval: 'required', timeoutSeconds: 1, again: true });
+      expect((await steps()).filter((s) => s.decision === 'requested').length).toBe(asked + 2);
+      expect(await minInstances()).toBeUndefined();
+    });
+
+    test('a scale remediation goes through the actuator with a decision id of its own, within the max step', async () => {
+      const twin = await store.getTwin('web');
+      if (!twin) throw new Error('the twin');
+      await store.updateTwin('web', twin.version, {
+        policy: { ...twin.policy, mode: 'forecast-and-scale', maxStep: 2 },
+      });
+      expect(
+        (
+          await call('PUT', '/policies/ops', {
+            version: 1,
+            rules: [
+              {
+                id: 'floor',
+                severity: 'high',
+                check: { kind: 'config', minCapacityAtLeast: 3 },
+                remediation: { action: 'scale', maxStep: 5 },
+              },
+            ],
+          })
+        ).status,
+      ).toBe(200);
+      await machine.run({ twinId: 'web', approval: 'auto' });
+      expect(actRequests).toHaveLength(1);
+      expect(actRequests[0]).toMatchObject({ twinId: 'web', desired: 7, maxStep: 2 });
+      expect(actRequests[0].decisionId).toMatch(/^remediation\.ops\.floor\./);
+    });
+  });
+
+  describe('through the API', () => {
+    let runs: LocalWorkflowRuns;
+
+    beforeEach(() => {
+      runs = new LocalWorkflowRuns(store, Date.now, {
+        notify: async (n) => {
+          notices.push(n);
+        },
+      });
+      api = createApi({ store, workflows: runs, now: Date.now });
+    });
+
+    afterEach(() => runs.drain());
+
+    test('POST /remediations starts a run; GET /remediations/{id} follows it to the end', async () => {
+      const started = await call('POST', '/remediations', { approval: 'auto', evaluate: false });
+      expect(started.status).toBe(202);
+      expect(started.body.location).toBe(`/remediations/${started.body.id}`);
+      const done = await until(
+        'the run to end',
+        async () => {
+          const r = await call('GET', started.body.location);
+          return r.body.status === 'running' ? undefined : r;
+        },
+        10_000,
+      );
+      expect(done).toMatchObject({ status: 200, body: { status: 'succeeded' } });
+      expect(await minInstances()).toBe(3);
+    });
+
+    test('bad requests name the field; an unknown twin or run is a 404', async () => {
+      const bad = await call('POST', '/remediations', { approval: 'sometimes' });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toMatch(/body\.approval/);
+      expect((await call('POST', '/remediations', { twinId: 'nope' })).status).toBe(404);
+      expect((await call('GET', '/remediations/remediate-abc-000000')).status).toBe(404);
+      expect((await call('GET', '/remediations/not-a-run')).status).toBe(400);
+    });
+
+    test('a run waiting for approval is stopped when the runtime stops', async () => {
+      await call('POST', '/remediations', { twinId: 'web', evaluate: false });
+      await approvalToken();
+      await runs.drain();
+      expect(await minInstances()).toBeUndefined();
+    });
   });
 });
