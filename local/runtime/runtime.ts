@@ -6,6 +6,7 @@ import { createTwinTable } from '../../layers/aws/dynamo/table.js';
 import { idempotentActuate } from '../../layers/aws/idempotent-actuate.js';
 import { createApi } from '../../layers/core/api/router.js';
 import { collectOnce } from '../../layers/core/collect/collect.js';
+import { syncCallerEdges } from '../../layers/core/graph/sync-upstreams.js';
 import { DAY_MS, MINUTE_MS } from '../../layers/core/series/grid.js';
 import { TwinExistsError } from '../../layers/core/store/twin-store.js';
 import { startEmbeddedDynamo } from '../dynamo/embedded-dynamo.js';
@@ -133,6 +134,7 @@ export async function startRuntime(
       });
     save();
 
+    let edgesSynced = false;
     /** One schedule period: the fleets serve each minute, then the collector and the planner run. */
     const tick = async (): Promise<TickReport> => {
       const report = samples.map((x) => ({
@@ -159,6 +161,14 @@ export async function startRuntime(
       if (hourly)
         await workflows.start('remediate', `scheduled-${hourly}`, { approval: 'required', now: hourly });
       await collectOnce({ store, source, now: () => clock, settings: { firstRunHours: HISTORY_DAYS * 24 } });
+      // once there is history to estimate them from: the sample twins' calls as their callees' upstreams
+      if (!edgesSynced) {
+        for (const x of samples) {
+          const twin = await store.getTwin(x.twin.id);
+          if (twin) await syncCallerEdges(store, twin, [], clock);
+        }
+        edgesSynced = true;
+      }
       const out = (await planner.run({ now: new Date(clock).toISOString() })) as {
         batches: { twins: number; failed: number }[];
       };

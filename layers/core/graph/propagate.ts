@@ -13,6 +13,9 @@ export interface UpstreamForecast {
   edge: { lagMinutes: number; ratio: number; confidence: number };
 }
 
+/** Edges below this confidence take no part by default: a weak correlation is noise, not a call. */
+export const PROPAGATION_MIN_CONFIDENCE = 0.3;
+
 export interface PropagationInput {
   /** The downstream's load up to the origin. */
   history: ArrayLike<number>;
@@ -57,7 +60,7 @@ interface Component {
  * narrowing for averaging, since the parts' errors are not independent.
  */
 export function propagate(input: PropagationInput): Propagated {
-  const { history: d, stepMs, own, ownMAE, minConfidence = 0.3 } = input;
+  const { history: d, stepMs, own, ownMAE, minConfidence = PROPAGATION_MIN_CONFIDENCE } = input;
   const horizon = own.p50.length;
   const n = d.length;
   const hour = Math.max(1, Math.round(3_600_000 / stepMs));

@@ -1,5 +1,6 @@
 import { type ActuationResult, outcomeWithoutActing } from '../act/actuate.js';
 import type { ScalingTarget, TargetState } from '../act/scaling-target.js';
+import { PROPAGATION_MIN_CONFIDENCE } from '../graph/propagate.js';
 import { inParallel } from '../in-parallel.js';
 import {
   CPU_FRESH_MS,
@@ -167,7 +168,8 @@ async function planTwin(
  */
 async function upstreamsOf(p: LoopPorts, twin: Twin, now: number): Promise<UpstreamsInput> {
   const edges = [...twin.upstreams]
-    .filter((e) => e.from !== twin.id)
+    // an edge estimated too weak to take part is not worth its reads (one not yet estimated is)
+    .filter((e) => e.from !== twin.id && !(e.ratio !== null && e.confidence < PROPAGATION_MIN_CONFIDENCE))
     .sort((a, b) => b.confidence - a.confidence || a.from.localeCompare(b.from))
     .slice(0, MAX_PLANNED_UPSTREAMS);
   const readOne = async (edge: Twin['upstreams'][number]): Promise<UpstreamLoad | undefined> => {
