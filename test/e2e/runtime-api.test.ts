@@ -262,6 +262,8 @@ describe('the local runtime end to end: real traces → collector → forecast-a
         '/twins/{id}/remediations',
         '/twins/{id}/remediations/compare',
         '/remediation-comparisons/{id}',
+        '/remediations',
+        '/remediations/{runId}',
         '/twins/{id}/scenarios',
         '/twins/{id}/series',
         '/twins/{id}/promotions',

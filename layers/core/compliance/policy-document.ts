@@ -118,7 +118,14 @@ export const RemediationSchema = z.discriminatedUnion('action', [
   z
     .object({
       action: z.literal('notify'),
-      topic: z.string().min(1).max(256).optional().describe('where to send it; default: the alarm topic'),
+      topic: z
+        .string()
+        .min(1)
+        .max(256)
+        .optional()
+        .describe(
+          'who it is for (a team, a channel): carried in the notice on the alarm topic, for subscriptions to filter on',
+        ),
     })
     .strict(),
 ]);

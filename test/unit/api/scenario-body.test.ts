@@ -233,6 +233,7 @@ describe('Handler: api (API Gateway proxy event)', () => {
       TABLE_NAME: 'twins-test',
       SCENARIO_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:scenario',
       OPTIMIZE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:optimize',
+      REMEDIATE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:remediate',
       AWS_REGION: 'us-east-1',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
