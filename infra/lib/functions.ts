@@ -32,10 +32,11 @@ const HANDLERS = {
   },
   scenario: { memory: 1024, timeout: 900, description: 'a what-if on one twin' },
   optimize: { memory: 2048, timeout: 900, description: 'a policy search on one twin' },
-  // the remediate.asl.json tasks' TimeoutSeconds are 120
+  // the list step evaluates every twin's policies in one invocation (remediate.asl.json gives it
+  // 900 s; its other steps 120 s or less)
   remediate: {
     memory: 512,
-    timeout: 120,
+    timeout: 900,
     description: 'policy violations: evaluate, ask a person, remediate, record each step',
   },
   // API Gateway waits 29 s for an integration

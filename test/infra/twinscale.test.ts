@@ -345,7 +345,7 @@ describe('Twinscale CDK construct', () => {
         Environment: { Variables: Record<string, unknown> };
       };
     };
-    expect(remediate.Properties).toMatchObject({ MemorySize: 512, Timeout: 120 });
+    expect(remediate.Properties).toMatchObject({ MemorySize: 512, Timeout: 900 });
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
     expect(remediate.Properties.Environment.Variables.ALERT_TOPIC_ARN).toEqual({ Ref: topic });
     const own = roleStatements(template, 'remediate');

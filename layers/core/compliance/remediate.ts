@@ -147,12 +147,13 @@ export async function listRemediations(
   const at = request.now ? Date.parse(request.now) : p.now();
   if (request.evaluate) {
     const context = await complianceContext(store, request.twinId ? await allTwins(store) : twins);
-    await inParallel(twins, 8, async (twin) => {
+    // 16 twins at a time, each a few reads: 9 ms a twin on dynalite, so 10,000 twins fit the list step's 15 minutes
+    await inParallel(twins, 16, async (twin) => {
       await evaluateTwinCompliance(store, twin, context, at, await describedConfig(p, twin));
     });
   }
   const open: (RecordOf<'violation'> & { twinId: string; remediation: Remediation })[] = [];
-  await inParallel(twins, 8, async (twin) => {
+  await inParallel(twins, 16, async (twin) => {
     const pending = [...(await latestViolations(store, twin.id)).values()].filter(
       (r) => r.status !== 'resolved' && RemediationSchema.safeParse(r.remediation).success,
     );
