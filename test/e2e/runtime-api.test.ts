@@ -254,6 +254,8 @@ describe('the local runtime end to end: real traces → collector → forecast-a
         '/scenarios/{id}',
         '/twins',
         '/twins/{id}',
+        '/twins/{id}/capacity-fits',
+        '/twins/{id}/capacity-model',
         '/twins/{id}/decisions',
         '/twins/{id}/dependencies',
         '/twins/{id}/forecast',

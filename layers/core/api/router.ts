@@ -9,6 +9,7 @@ import { ApiError, type ApiRequest, type ApiResponse, type ErrorBody, type Probl
 import { openApiDocument } from './openapi.js';
 import type { ApiPorts } from './ports.js';
 import { decodeBody, type Route } from './route.js';
+import { capacityRoutes } from './routes/capacity.js';
 import { complianceRoutes } from './routes/compliance.js';
 import { controlRoutes } from './routes/controls.js';
 import { decisionRoutes } from './routes/decisions.js';
@@ -23,6 +24,7 @@ import { whatIfRoutes } from './routes/what-if.js';
 /** Every route of the API, in the order the OpenAPI document lists them. */
 export const ROUTES: readonly Route[] = [
   ...twinRoutes,
+  ...capacityRoutes,
   ...decisionRoutes,
   ...shadowRoutes,
   ...whatIfRoutes,

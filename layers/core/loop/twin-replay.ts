@@ -25,6 +25,7 @@ import {
 } from '../simulate/resilience.js';
 import { mergeOutages, WhatIfSchema, whatIfMinutes } from '../simulate/what-if.js';
 import type { TwinStore } from '../store/twin-store.js';
+import { noCapacityModel } from '../twin/capacity-upkeep.js';
 import { type Twin, TwinIdSchema, TwinPolicyConfigSchema } from '../twin/twin.js';
 
 export const RecordIdSchema = z
@@ -255,8 +256,7 @@ export async function twinDemand(
   if (!twin) throw new PlanInputError(`twinId: twin "${twinId}" does not exist`);
   const load = twin.metrics.find((m) => m.role === 'load');
   if (!load) throw new PlanInputError(`twin "${twinId}" has no metric with role "load" to replay`);
-  if (!twin.capacityModel)
-    throw new PlanInputError(`twin "${twinId}" has no capacity model: fit one before simulating it`);
+  if (!twin.capacityModel) throw new PlanInputError(noCapacityModel(twin));
   const end = Math.floor(now / MINUTE_MS) * MINUTE_MS;
   const samples = await store.readSamples(twinId, load.key, end - (days + LEARNING_DAYS) * DAY_MS, end);
   if (samples.length === 0 || samples[samples.length - 1].t - samples[0].t < days * DAY_MS)

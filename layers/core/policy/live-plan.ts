@@ -183,7 +183,8 @@ export function planWithPolicy(o: LiveOutlook, p: PolicyPlanInput): Decision {
 }
 
 /**
- * The fitted capacity model when there is one; otherwise read off the latest half hour of CPU
+ * The capacity model when there is one (the loop fits one for a twin with CPU: twin/capacity-upkeep.ts);
+ * until then read off the latest half hour of CPU
  * (collected less often than load, so up to a couple of hours old): load per instance over the
  * CPU it caused, the fleet running now standing in for that half hour's.
  */
@@ -198,7 +199,7 @@ function capacityPerInstance(p: Omit<LivePlanInput, 'recentAsks'>, load: Sample[
   if (ratios.length >= 3) return median(ratios);
   throw new PlanInputError(
     `twin "${p.twin.id}" has no capacity model and too few recent utilization samples to estimate one: ` +
-      'add a metric with role "utilization" (CPUUtilization) or set capacityModel on the twin',
+      'add a metric with role "utilization" (CPUUtilization) or set one with PUT /twins/{id}/capacity-model',
   );
 }
 

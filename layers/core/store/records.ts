@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CapacityModelRecordSchema } from '../twin/twin.js';
 
 /**
  * What the twin writes besides its samples. Every record has an id (idempotency: writing the
@@ -97,6 +98,33 @@ export const DriftRecordSchema = RecordBase.extend({
   refitProblem: z.string().optional(),
 });
 
+/**
+ * The loop fitted (or tried to fit) the twin's capacity model from its own load, CPU and fleet
+ * (twin/capacity-upkeep.ts): at most one a day per twin, so the newest one also says when the next
+ * attempt may come.
+ */
+export const CapacityFitRecordSchema = RecordBase.extend({
+  /** The utilization metric the line was fitted on. */
+  metric: z.string(),
+  /** Why it was due: the model had no line (none at all, or set by hand), or its line was old. */
+  trigger: z.enum(['no-line', 'stale']),
+  /**
+   * `fitted`: stored on the twin; `kept`: fitted, but the twin's model was kept (`message` says
+   * why); `failed`: nothing could be fitted (`problem` says why).
+   */
+  outcome: z.enum(['fitted', 'kept', 'failed']),
+  message: z.string(),
+  /** The 5-minute slots read with CPU, load and a known fleet, and the span read (ISO 8601). */
+  slots: z.number().int().min(0),
+  from: z.string(),
+  to: z.string(),
+  /** The twin's capacity per instance before; absent when it had no model. */
+  capacityBefore: z.number().optional(),
+  /** The fit itself (`fitted` and `kept`). */
+  model: CapacityModelRecordSchema.optional(),
+  problem: z.string().optional(),
+});
+
 /** A remediation waiting for a person: the token is its id, the answer is a record of its own. */
 export const ApprovalRecordSchema = RecordBase.extend({
   action: z.string(),
@@ -173,6 +201,7 @@ export const RECORD_SCHEMAS = {
   optimization: OptimizationRecordSchema,
   violation: ViolationRecordSchema,
   drift: DriftRecordSchema,
+  'capacity-fit': CapacityFitRecordSchema,
   approval: ApprovalRecordSchema,
   'approval-answer': ApprovalAnswerRecordSchema,
   'approval-task': ApprovalTaskRecordSchema,

@@ -132,7 +132,9 @@ export const shadowPolicyOf = (live: TwinPolicyConfig, shadow: Pick<Shadow, 'pol
  * The capacity model as the twin stores it: the capacity per instance and its interval, and, when
  * it was fitted from the twin's own metrics (capacity.ts `fitCapacityModel`), the line itself,
  * which lets the loop predict CPU from load and compare (utilization drift). A model set by hand
- * has no line; the utilization drift watch then has nothing to compare and skips the twin.
+ * (or none) has no line: for a twin with a utilization metric the loop's hourly check fits one
+ * from the last days of load, CPU and fleet and stores it here (twin/capacity-upkeep.ts), and
+ * refits a line once it is a week old; until then the utilization drift watch skips the twin.
  */
 export const CapacityModelRecordSchema = z.object({
   capacityPerInstance: z.number().positive(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OptimizeRequestSchema } from '../../loop/optimize-run.js';
 import { ScenarioDocumentSchema } from '../../loop/twin-replay.js';
 import type { TwinStore } from '../../store/twin-store.js';
+import { noCapacityModel } from '../../twin/capacity-upkeep.js';
 import { TwinIdSchema } from '../../twin/twin.js';
 import { conflict, notFound } from '../http.js';
 import type { ApiPorts, WorkflowName } from '../ports.js';
@@ -42,9 +43,10 @@ export const RunSchema = z.object({
 async function replayableTwin(store: TwinStore, id: string) {
   const twin = await twinOr404(store, id);
   if (!twin.metrics.some((m) => m.role === 'load'))
-    throw conflict(`twin "${id}" has no metric with role "load" to replay: add one with PUT /twins/{id}`);
-  if (!twin.capacityModel)
-    throw conflict(`twin "${id}" has no capacity model yet: the collector fits one from its utilization`);
+    throw conflict(
+      `twin "${id}" has no metric with role "load" to replay: register it again (DELETE, then POST /twins) with one`,
+    );
+  if (!twin.capacityModel) throw conflict(noCapacityModel(twin));
   return twin;
 }
 
