@@ -69,3 +69,31 @@ export function criticalFirst(graph: DependencyGraph): string[] {
       a.localeCompare(b),
   );
 }
+
+/**
+ * How much depends on a twin, as far as its own item tells: its direct callers (`upstreams`), a
+ * declared edge counting 1 and an estimated one its confidence. The planner's batches see only
+ * their own twins, so this is the part of `criticality` they can know without reading the graph.
+ */
+export const directDependantsWeight = (
+  upstreams: readonly { source: string; confidence: number }[],
+): number =>
+  upstreams.reduce(
+    (sum, e) => sum + (e.source === 'declared' ? 1 : Math.max(0, Math.min(1, e.confidence))),
+    0,
+  );
+
+/**
+ * A batch's capacity changes in the order the actuator should start them (it runs a few at a
+ * time, and its concurrency is capped): the most depended-on twin first, since its callers suffer
+ * too while it lags; of equal weight, scale-outs before scale-ins (a late scale-in costs money, a
+ * late scale-out costs requests); then by twin id, so the order is the same on a retry.
+ */
+export function scalingOrder<T extends { twinId: string; weight: number; from?: number; to: number }>(
+  changes: readonly T[],
+): T[] {
+  const outward = (c: T) => (c.from === undefined || c.to > c.from ? 1 : 0);
+  return [...changes].sort(
+    (a, b) => b.weight - a.weight || outward(b) - outward(a) || a.twinId.localeCompare(b.twinId),
+  );
+}

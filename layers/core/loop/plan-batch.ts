@@ -1,5 +1,6 @@
 import { type ActuationResult, outcomeWithoutActing } from '../act/actuate.js';
 import type { ScalingTarget, TargetState } from '../act/scaling-target.js';
+import { directDependantsWeight, scalingOrder } from '../graph/criticality.js';
 import { PROPAGATION_MIN_CONFIDENCE } from '../graph/propagate.js';
 import { inParallel } from '../in-parallel.js';
 import {
@@ -60,18 +61,32 @@ export async function planBatch(p: LoopPorts, event: PlanBatchEvent): Promise<Pl
   // read once a batch; the actuator reads it again on every call
   const [twins, controls] = await Promise.all([dueTwinsOf(p.store, event.twins), p.store.getControls()]);
   const result: PlanBatchResult = { twins: twins.length, planned: 0, failed: 0, actuations: [] };
+  const weights = new Map<string, number>();
   await inParallel(twins, p.concurrency ?? 8, async (twin) => {
     try {
       const planned = await planTwin(p, twin, now, slot, controls);
       result.planned++;
       p.onPlanned?.(twin.id, planned.record);
-      if (planned.actuate) result.actuations.push({ request: planned.request, record: planned.record });
+      if (planned.actuate) {
+        result.actuations.push({ request: planned.request, record: planned.record });
+        weights.set(twin.id, directDependantsWeight(twin.upstreams));
+      }
     } catch (e) {
       if (p.isTransient(e)) throw new TransientError(e);
       result.failed++;
       await recordFailure(p.store, twin.id, slot, e);
     }
   });
+  // the actuator starts them in this order: the most depended-on first (graph/criticality.ts)
+  result.actuations = scalingOrder(
+    result.actuations.map((a) => ({
+      twinId: a.request.twinId,
+      weight: weights.get(a.request.twinId) ?? 0,
+      from: a.record.previous,
+      to: a.request.desired,
+      a,
+    })),
+  ).map((x) => x.a);
   return result;
 }
 

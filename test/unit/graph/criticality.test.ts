@@ -1,4 +1,10 @@
-import { criticalFirst, criticality, type GraphEdge } from '../../../layers/core/graph/criticality.js';
+import {
+  criticalFirst,
+  criticality,
+  directDependantsWeight,
+  type GraphEdge,
+  scalingOrder,
+} from '../../../layers/core/graph/criticality.js';
 
 const declared = (from: string, to: string): GraphEdge => ({
   from,
@@ -43,5 +49,28 @@ describe('Function: criticality', () => {
     const order = criticalFirst({ nodes: ['a', 'b', 'c'], edges: [declared('a', 'b'), declared('b', 'c')] });
 
     expect(order).toEqual(['c', 'b', 'a']);
+  });
+});
+
+describe('the order capacity changes are started in', () => {
+  test('a twin counts its direct callers: declared 1, estimated by confidence', () => {
+    expect(directDependantsWeight([])).toBe(0);
+    expect(
+      directDependantsWeight([
+        { source: 'declared', confidence: 1 },
+        { source: 'estimated', confidence: 0.4 },
+      ]),
+    ).toBeCloseTo(1.4);
+  });
+
+  test('most depended on first; of equal weight scale-outs before scale-ins; then by id', () => {
+    const order = scalingOrder([
+      { twinId: 'leaf-in', weight: 0, from: 5, to: 3 },
+      { twinId: 'leaf-out', weight: 0, from: 3, to: 5 },
+      { twinId: 'db', weight: 2.5, from: 8, to: 6 },
+      { twinId: 'api', weight: 1, from: 4, to: 6 },
+      { twinId: 'another-leaf-in', weight: 0, from: 5, to: 4 },
+    ]);
+    expect(order.map((c) => c.twinId)).toEqual(['db', 'api', 'leaf-out', 'another-leaf-in', 'leaf-in']);
   });
 });
