@@ -30,13 +30,23 @@ export const ESTIMATED_PER_TWIN = {
   Logs: 0.0017 /* ~0.4 KB a cycle at $0.50 per GB */,
 } as const;
 
-/** Whatever the number of twins: 20 alarm metrics, 3 custom metrics, the dashboard, the key, ~52,000 parent transitions. */
+/**
+ * The hourly remediate run with nothing to remediate: 730 runs of ~3 transitions ($0.055) and ~1 s
+ * of its 512 MB function ($0.005).
+ */
+const REMEDIATE_RUNS_MONTHLY = 0.06;
+
+/**
+ * Whatever the number of twins: 23 alarm metrics, 3 custom metrics, the dashboard, the key, ~52,000
+ * parent transitions, the hourly remediate run.
+ */
 export const FIXED_MONTHLY =
   PRICES.dashboard +
-  20 * PRICES.alarmMetric +
+  23 * PRICES.alarmMetric +
   3 * PRICES.customMetric +
   CYCLES_PER_MONTH * 6 * PRICES.stateTransition +
-  PRICES.kmsKey;
+  PRICES.kmsKey +
+  REMEDIATE_RUNS_MONTHLY;
 
 export interface CostTrackOptions {
   /** Trace days to meter (288 cycles each, at least one cycle), after the first cycle, which loads a week of history. */

@@ -34,7 +34,7 @@ describe('cost benchmark', () => {
     expect(json.perTwinMonthly['DynamoDB writes']).toBeCloseTo(4.3 * 8640 * 0.625e-6, 4);
     expect(json.perTwinMonthly['DynamoDB reads']).toBeCloseTo(5 * 8640 * 0.125e-6, 4);
     expect(json.measured.changedCapacity).toBe(0.25);
-    expect(json.fixedMonthly).toBeCloseTo(8.2, 1);
+    expect(json.fixedMonthly).toBeCloseTo(8.56, 1);
     const [hundred, tenThousand] = json.fleets;
     expect(hundred.monthly).toBeCloseTo(100 * json.perTwin + json.fixedMonthly, 1);
     expect(tenThousand.perTwin).toBeCloseTo(json.perTwin + json.fixedMonthly / 10_000, 3);

@@ -72,21 +72,7 @@ export async function watchUtilizationDrift(
   const refitPending = own !== undefined && Date.parse(twin.capacityModel.fittedAt) < Date.parse(own.since);
   if (widened && !refitPending) return;
 
-  const from = now - UTILIZATION_WINDOW_MS;
-  const [cpuSamples, fleet] = await Promise.all([
-    p.store.readSamples(twin.id, cpu.key, from, now + 1),
-    fleetSince(p.store, twin.id, from, p.scheduleMinutes),
-  ]);
-  // per-minute load, as the planner reads it: a Sum over a longer period spread over its minutes
-  const perMinute = load.stat === 'Sum' ? 60 / load.periodSeconds : 1;
-  const slots = utilizationSlots({
-    load: loadSamples.filter((s) => s.t >= from).map((s) => ({ t: s.t, v: s.v * perMinute })),
-    cpu: cpuSamples,
-    fleet,
-    from,
-    to: now,
-    slotMs: SLOT_MS,
-  });
+  const slots = await readUtilizationSlots(p, twin, load, cpu, loadSamples, now, UTILIZATION_WINDOW_MS);
   const before = twin.capacityModel.capacityPerInstance;
   const id = `drift-${slot.at}.${cpu.key}`;
 
@@ -205,20 +191,7 @@ async function fitCapacityWhenDue(
   if (!capacityFitAttemptDue(last.items[0]?.at, now)) return false;
 
   const from = now - CAPACITY_FIT_WINDOW_MS;
-  const [cpuSamples, fleet] = await Promise.all([
-    p.store.readSamples(twin.id, cpu.key, from, now + 1),
-    fleetSince(p.store, twin.id, from, p.scheduleMinutes, CAPACITY_FIT_WINDOW_MS),
-  ]);
-  // per-minute load, as the planner reads it: a Sum over a longer period spread over its minutes
-  const perMinute = load.stat === 'Sum' ? 60 / load.periodSeconds : 1;
-  const slots = utilizationSlots({
-    load: loadSamples.filter((s) => s.t >= from).map((s) => ({ t: s.t, v: s.v * perMinute })),
-    cpu: cpuSamples,
-    fleet,
-    from,
-    to: now,
-    slotMs: SLOT_MS,
-  });
+  const slots = await readUtilizationSlots(p, twin, load, cpu, loadSamples, now, CAPACITY_FIT_WINDOW_MS);
   const before = twin.capacityModel;
   const verdict = capacityFitVerdict(refitCapacity(slots, from, new Date(now).toISOString()), before);
   let outcome = verdict.outcome;
@@ -313,6 +286,36 @@ async function updateTwin(
 }
 
 /**
+ * The last `windowMs` as 5-minute slots of load per minute, CPU and fleet size: the CPU samples
+ * and the decisions (fleet sizes) read, the load taken from what the cycle read already.
+ */
+async function readUtilizationSlots(
+  p: UtilizationWatchPorts,
+  twin: Twin,
+  load: MetricQuery,
+  cpu: MetricQuery,
+  loadSamples: readonly Sample[],
+  now: number,
+  windowMs: number,
+) {
+  const from = now - windowMs;
+  const [cpuSamples, fleet] = await Promise.all([
+    p.store.readSamples(twin.id, cpu.key, from, now + 1),
+    fleetSince(p.store, twin.id, from, p.scheduleMinutes, windowMs),
+  ]);
+  // per-minute load, as the planner reads it: a Sum over a longer period spread over its minutes
+  const perMinute = load.stat === 'Sum' ? 60 / load.periodSeconds : 1;
+  return utilizationSlots({
+    load: loadSamples.filter((s) => s.t >= from).map((s) => ({ t: s.t, v: s.v * perMinute })),
+    cpu: cpuSamples,
+    fleet,
+    from,
+    to: now,
+    slotMs: SLOT_MS,
+  });
+}
+
+/**
  * The fleet at each decision since `from` (the capacity the planner saw, `previous`), with the
  * last decision before it for the window's first slots. Decisions are listed newest first, one a
  * cycle: one page covers the drift window (pages of 100 for a longer one).
@@ -322,7 +325,7 @@ async function fleetSince(
   twinId: string,
   from: number,
   scheduleMinutes: number,
-  windowMs = UTILIZATION_WINDOW_MS,
+  windowMs: number,
 ): Promise<FleetSize[]> {
   const limit = Math.min(100, Math.ceil(windowMs / (scheduleMinutes * MINUTE_MS)) + 2);
   const out: FleetSize[] = [];
