@@ -4,7 +4,7 @@ import type { ActuationRequest, ScalingTarget } from '../act/scaling-target.js';
 import { newRecordRef } from '../api/record-ref.js';
 import { inParallel } from '../in-parallel.js';
 import type { RecordOf } from '../store/records.js';
-import { TwinConflictError, type TwinStore } from '../store/twin-store.js';
+import { allTwins, TwinConflictError, type TwinStore } from '../store/twin-store.js';
 import type { Twin } from '../twin/twin.js';
 import { orderViolations, type TargetConfig } from './evaluate.js';
 import { complianceContext, evaluateTwinCompliance, targetConfigOf } from './evaluate-twin.js';
@@ -208,17 +208,6 @@ export function handledSince(
 async function describedConfig(p: RemediatePorts, twin: Twin): Promise<TargetConfig | undefined> {
   if (!p.actuation) return undefined;
   return targetConfigOf(twin, await p.actuation.target.describe(twin.target));
-}
-
-async function allTwins(store: TwinStore): Promise<Twin[]> {
-  const twins: Twin[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listTwins({ limit: 100, cursor });
-    twins.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return twins;
 }
 
 /**

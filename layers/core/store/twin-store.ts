@@ -133,3 +133,15 @@ export class StoreInputError extends Error {
     this.name = 'StoreInputError';
   }
 }
+
+/** Every twin, page by page (for the runs that look at all of them: the graph, compliance). */
+export async function allTwins(store: Pick<TwinStore, 'listTwins'>): Promise<Twin[]> {
+  const twins: Twin[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listTwins({ limit: 100, cursor });
+    twins.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return twins;
+}

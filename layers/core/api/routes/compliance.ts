@@ -9,10 +9,10 @@ import {
   validatePolicyValue,
 } from '../../compliance/policy-document.js';
 import { ViolationRecordSchema } from '../../store/records.js';
+import { allTwins } from '../../store/twin-store.js';
 import { TwinIdSchema } from '../../twin/twin.js';
 import { ApiError, notFound } from '../http.js';
 import { route } from '../route.js';
-import { allTwins } from './insights.js';
 
 const PolicyParamsSchema = z.object({ id: PolicyIdSchema });
 

@@ -2,12 +2,11 @@ import { z } from 'zod';
 import { criticality } from '../../graph/criticality.js';
 import { buildGraph, type LoadSeries } from '../../graph/graph.js';
 import { syncCallerEdges } from '../../graph/sync-upstreams.js';
-import { TwinConflictError } from '../../store/twin-store.js';
+import { allTwins, TwinConflictError } from '../../store/twin-store.js';
 import { DependsOnSchema, declaredEdgesOf, type Twin, TwinSchema } from '../../twin/twin.js';
 import { conflict, invalid } from '../http.js';
 import { route } from '../route.js';
 import { TwinParamsSchema } from '../schemas.js';
-import { allTwins } from './insights.js';
 import { twinOr404 } from './twins.js';
 
 /** Discovery compares every pair: past this many twins GET /graph lists declared edges only. */

@@ -9,23 +9,10 @@ import {
   type RecordOf,
   ViolationRecordSchema,
 } from '../../store/records.js';
-import type { TwinStore } from '../../store/twin-store.js';
-import type { Twin } from '../../twin/twin.js';
+import { allTwins, type TwinStore } from '../../store/twin-store.js';
 import { conflict, notFound } from '../http.js';
 import { parseRecordRef, recordRefPattern } from '../record-ref.js';
 import { route } from '../route.js';
-
-/** Every twin, page by page (the graph and the fleet-wide lists need them all). */
-export async function allTwins(store: TwinStore): Promise<Twin[]> {
-  const twins: Twin[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listTwins({ limit: 100, cursor });
-    twins.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return twins;
-}
 
 /** The newest `limit` records of a kind across all twins, newest first, each with its twin. */
 async function latestAcrossTwins<K extends RecordKind>(store: TwinStore, kind: K, limit: number) {
