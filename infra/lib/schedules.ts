@@ -49,12 +49,12 @@ export class TwinSchedules extends Construct {
     };
     new Schedule(this, 'Collect', {
       description: 'Twinscale: collect every twin’s metrics',
-      schedule: everyMinutes(p.config.collectScheduleMinutes, 0),
+      schedule: onTheClock(p.config.collectScheduleMinutes, 0),
       target: new LambdaInvoke(p.collector, delivery),
     });
     new Schedule(this, 'Plan', {
       description: 'Twinscale: forecast and plan every twin',
-      schedule: everyMinutes(p.config.planScheduleMinutes, 1),
+      schedule: onTheClock(p.config.planScheduleMinutes, 1),
       target: new StepFunctionsStartExecution(p.forecastAndPlan, delivery),
     });
     if (p.config.weeklyOptimization)
@@ -83,19 +83,13 @@ export class TwinSchedules extends Construct {
 }
 
 /**
- * On the clock (:00, :05, …), not every N minutes from whenever the stack was deployed: a decision's
- * slot then starts at its scheduled time, and planning runs `offset` minutes after collection.
- */
-function everyMinutes(n: number, offset: number): ScheduleExpression {
-  return ScheduleExpression.cron({ minute: `${offset % n}/${n}` });
-}
-
-/**
- * Every `n` minutes (15 to 1440) on the clock where cron can say it (a divisor of an hour, or
- * whole hours dividing a day), `offset` minutes past; any other period as a rate.
+ * Every `n` minutes on the clock (:00, :05, …), not from whenever the stack was deployed, so a
+ * decision's slot starts at its scheduled time and planning runs `offset` minutes after
+ * collection; where cron cannot say it (a period that does not divide an hour, or whole hours that
+ * do not divide a day), a rate. An hourly period is `offset` past each hour (cron has no `0/60`).
  */
 function onTheClock(n: number, offset: number): ScheduleExpression {
-  if (n < 60 && 60 % n === 0) return everyMinutes(n, offset);
+  if (n < 60 && 60 % n === 0) return ScheduleExpression.cron({ minute: `${offset % n}/${n}` });
   const hours = n / 60;
   if (Number.isInteger(hours) && 24 % hours === 0)
     return ScheduleExpression.cron({

@@ -137,6 +137,10 @@ describe('Twinscale CDK construct', () => {
     const slower = Template.fromStack(build({ planScheduleMinutes: 15, collectScheduleMinutes: 1 }).stack);
     slower.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(1/15 * * * ? *)' });
     slower.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0/1 * * * ? *)' });
+    // cron has no 0/60: hourly is a minute past each hour; a period that does not divide an hour is a rate
+    const hourly = Template.fromStack(build({ planScheduleMinutes: 60, collectScheduleMinutes: 7 }).stack);
+    hourly.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(1 * * * ? *)' });
+    hourly.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(7 minutes)' });
   });
 
   test('the weekly policy search starts the optimize workflow on every twin, unless turned off', () => {
