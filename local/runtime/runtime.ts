@@ -4,6 +4,7 @@ import { DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client
 import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
 import { createTwinTable } from '../../layers/aws/dynamo/table.js';
 import { idempotentActuate } from '../../layers/aws/idempotent-actuate.js';
+import { applyMix } from '../../layers/core/act/mixed-instances.js';
 import { createApi } from '../../layers/core/api/router.js';
 import { collectOnce } from '../../layers/core/collect/collect.js';
 import { syncCallerEdges } from '../../layers/core/graph/sync-upstreams.js';
@@ -115,7 +116,13 @@ export async function startRuntime(
     stops.push(() => workflows.drain());
     const http = await startHttpServer({
       api: createApi(
-        { store, workflows, now: () => clock },
+        {
+          store,
+          workflows,
+          now: () => clock,
+          // capacity plans are applied to the fleets as the actuator would (their guardrails, the kill switch)
+          applyMix: (req) => applyMix(req, { target: fleets, controls: () => store.getControls() }),
+        },
         { onError: (e) => console.error('api: unexpected error', e) },
       ),
       files: loadWebAssets(),

@@ -33,6 +33,9 @@ export const SAMPLE_TWINS: readonly SampleTwin[] = [
   },
 ];
 
+/** The tenant every sample twin belongs to. */
+export const SAMPLE_TENANT = 'acme';
+
 /** Fleets sized so the trace's busy minutes need about this many instances at 100 %. */
 const BUSY_INSTANCES = 12;
 
@@ -76,6 +79,8 @@ export function loadSampleTwins(dir: string, clockStart: number, historyDays: nu
       capacityModel: fittedCapacity(capacityPerInstance, new Date(clockStart).toISOString()),
       policy: { mode: 'forecast-and-scale', minInstances: 1, maxInstances: 60, maxStep: 20 },
       dependsOn: s.dependsOn,
+      // one tenant group for the dashboard's Groups panel (GET /groups)
+      tags: { 'twinscale:tenant': SAMPLE_TENANT },
     };
     const demandAt = (t: number) => {
       const v = feed.valueAt(t);

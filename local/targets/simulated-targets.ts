@@ -1,4 +1,5 @@
 import {
+  type InstanceWeight,
   type ScalingTarget,
   type ScalingTargetRef,
   TargetNotFoundError,
@@ -22,6 +23,21 @@ export class SimulatedTargets implements ScalingTarget {
     const state = this.targets.get(keyOf(ref));
     if (!state) throw new TargetNotFoundError(ref);
     return { ...state };
+  }
+
+  /** Replaces a group's overrides and desired capacity, as UpdateAutoScalingGroup does (a group set up without `mixedInstances` is refused). */
+  async setMixedInstances(
+    ref: ScalingTargetRef,
+    weights: readonly InstanceWeight[],
+    desired: number,
+  ): Promise<void> {
+    const state = this.targets.get(keyOf(ref));
+    if (!state) throw new TargetNotFoundError(ref);
+    if (!state.mixedInstances) throw new TargetNotFoundError(ref, 'has no mixed-instances policy');
+    state.mixedInstances = weights.map((w) => ({ ...w }));
+    state.capacity = desired;
+    state.running = desired;
+    this.changes.push({ ref, capacity: desired });
   }
 
   async setCapacity(ref: ScalingTargetRef, capacity: number): Promise<void> {

@@ -15,6 +15,8 @@ import {
   type StoredPolicy,
   StoredPolicySchema,
 } from '../../core/compliance/policy-document.js';
+import { type InstanceCatalog, InstanceCatalogSchema } from '../../core/groups/catalog.js';
+import { type CapacityPlanRecord, CapacityPlanRecordSchema } from '../../core/groups/plan-record.js';
 import { decodeSamples, encodeSamples } from '../../core/series/codec.js';
 import { DAY_MS } from '../../core/series/grid.js';
 import { dayOf, mergeSamples, splitByDay } from '../../core/series/merge.js';
@@ -441,6 +443,49 @@ export class DynamoTwinStore implements TwinStore {
     return r.Attributes !== undefined;
   }
 
+  // ---- tenant groups: the instance catalog (one item) and each group's capacity plans
+
+  async getCatalog(): Promise<InstanceCatalog | undefined> {
+    const r = await this.doc.send(
+      new GetCommand({ TableName: this.s.tableName, Key: CATALOG_KEY, ConsistentRead: true }),
+    );
+    return r.Item ? InstanceCatalogSchema.parse(JSON.parse(r.Item.doc)) : undefined;
+  }
+
+  async putCatalog(catalog: InstanceCatalog): Promise<void> {
+    const doc = parseInput(InstanceCatalogSchema, catalog, 'catalog');
+    await this.doc.send(
+      new PutCommand({ TableName: this.s.tableName, Item: { ...CATALOG_KEY, doc: JSON.stringify(doc) } }),
+    );
+  }
+
+  async putCapacityPlan(plan: CapacityPlanRecord): Promise<void> {
+    const doc = parseInput(CapacityPlanRecordSchema, plan, 'capacity plan');
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.s.tableName,
+        Item: {
+          ...planKey(doc.tenant, doc.at, doc.id),
+          doc: JSON.stringify(doc),
+          [TABLE.ttlAttribute]: this.expiry(Date.parse(doc.at)),
+        },
+      }),
+    );
+  }
+
+  async listCapacityPlans(tenant: string, page: PageRequest = {}): Promise<Page<CapacityPlanRecord>> {
+    const r = await this.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :plan)',
+        ExpressionAttributeValues: { ':pk': `${GROUP_PARTITION}${tenant}`, ':plan': 'PLAN#' },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+      { limit: page.limit ?? 20, cursor: page.cursor },
+    );
+    return { ...r, items: r.items.map((i) => CapacityPlanRecordSchema.parse(JSON.parse(i.doc))) };
+  }
+
   // ---- helpers
 
   private expiry(fromMs: number): number {
@@ -476,6 +521,14 @@ export class DynamoTwinStore implements TwinStore {
     }
   }
 }
+
+/** The instance catalog: one item, pk `CATALOG`; a group's plans: pk `GROUP#<tenant>`, sk `PLAN#<at>#<id>`. */
+const CATALOG_KEY = { pk: 'CATALOG', sk: '#DEFAULT' };
+const GROUP_PARTITION = 'GROUP#';
+const planKey = (tenant: string, at: string, id: string) => ({
+  pk: `${GROUP_PARTITION}${tenant}`,
+  sk: `PLAN#${at}#${id}`,
+});
 
 /** Compliance policies: pk `POLICY`, sk `<policy id>` (beside CONTROL and IDEMPOTENCY in table-shape.ts's table). */
 const POLICY_PARTITION = 'POLICY';

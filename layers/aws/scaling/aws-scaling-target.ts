@@ -7,9 +7,11 @@ import {
   type AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   SetDesiredCapacityCommand,
+  UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import {
+  type InstanceWeight,
   isManaged,
   MANAGED_TAG,
   type ScalingTarget,
@@ -62,6 +64,45 @@ export class AwsScalingTarget implements ScalingTarget {
     );
   }
 
+  /**
+   * One UpdateAutoScalingGroup: the overrides replaced by these types and weights (the launch
+   * template and the instances distribution kept), and the desired capacity in weight units.
+   * IAM: autoscaling:UpdateAutoScalingGroup on groups carrying the managed tag, and, because the
+   * request names the launch template, ec2:RunInstances on it (AWS checks both).
+   */
+  async setMixedInstances(
+    ref: ScalingTargetRef,
+    weights: readonly InstanceWeight[],
+    desired: number,
+  ): Promise<void> {
+    if (ref.kind !== 'asg')
+      throw new TargetNotFoundError(ref, 'is not an Auto Scaling group: it has no instance types');
+    const name = ref.autoScalingGroupName;
+    const r = await this.c.autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+    );
+    const spec = r.AutoScalingGroups?.[0]?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+    if (!spec) throw new TargetNotFoundError(ref, 'has no mixed-instances policy with a launch template');
+    await this.c.autoScaling.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: name,
+        DesiredCapacity: desired,
+        MixedInstancesPolicy: {
+          LaunchTemplate: {
+            // one of id and name: the API refuses both
+            LaunchTemplateSpecification: spec.LaunchTemplateId
+              ? { LaunchTemplateId: spec.LaunchTemplateId, Version: spec.Version }
+              : { LaunchTemplateName: spec.LaunchTemplateName, Version: spec.Version },
+            Overrides: weights.map((w) => ({
+              InstanceType: w.instanceType,
+              WeightedCapacity: String(w.weightedCapacity ?? 1),
+            })),
+          },
+        },
+      }),
+    );
+  }
+
   private async describeGroup(name: string): Promise<TargetState> {
     const r = await this.c.autoScaling.send(
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
@@ -83,6 +124,20 @@ export class AwsScalingTarget implements ScalingTarget {
       max: g.MaxSize ?? 0,
       managed: isManaged(tags, this.tagKey),
       ...(instanceTypes.length ? { instanceTypes } : {}),
+      ...(g.MixedInstancesPolicy?.LaunchTemplate
+        ? {
+            mixedInstances: (g.MixedInstancesPolicy.LaunchTemplate.Overrides ?? []).flatMap((o) =>
+              o.InstanceType
+                ? [
+                    {
+                      instanceType: o.InstanceType,
+                      ...(o.WeightedCapacity ? { weightedCapacity: Number(o.WeightedCapacity) } : {}),
+                    },
+                  ]
+                : [],
+            ),
+          }
+        : {}),
       // DescribeAutoScalingGroups always answers with the group's tags: none is an empty list
       tags: tagRecord(tags),
     };

@@ -23,12 +23,33 @@ export interface TargetState {
   instanceTypes?: string[];
   /** Its tags, key to value, when they were read (compliance rules on required tags read these). */
   tags?: Record<string, string>;
+  /**
+   * An Auto Scaling group with a mixed-instances policy: its overrides' types and weights (absent:
+   * not such a group). With weights, `capacity`, `min` and `max` count weight units, not instances.
+   */
+  mixedInstances?: InstanceWeight[];
+}
+
+/** A mixed-instances override: the type, and how many units of capacity one instance counts for. */
+export interface InstanceWeight {
+  instanceType: string;
+  /** WeightedCapacity, 1–999; absent: 1. */
+  weightedCapacity?: number;
 }
 
 /** The port: EC2 Auto Scaling and ECS / Application Auto Scaling in AWS, simulated fleets locally. */
 export interface ScalingTarget {
   describe(ref: ScalingTargetRef): Promise<TargetState>;
   setCapacity(ref: ScalingTargetRef, capacity: number): Promise<void>;
+  /**
+   * Replaces a mixed-instances group's overrides with these types and weights and sets its desired
+   * capacity (in weight units) in one call. Absent: the target cannot (ECS, or an adapter without it).
+   */
+  setMixedInstances?(
+    ref: ScalingTargetRef,
+    weights: readonly InstanceWeight[],
+    desired: number,
+  ): Promise<void>;
 }
 
 export type ScalingTargetRef = z.infer<typeof ScalingTargetRefSchema>;

@@ -1,3 +1,4 @@
+import type { MixRequest, MixResult } from '../act/mixed-instances.js';
 import type { TwinStore } from '../store/twin-store.js';
 
 /** The workflows the API starts: Step Functions in AWS, the local engine on one machine. */
@@ -25,4 +26,12 @@ export interface ApiPorts {
   store: TwinStore;
   workflows: WorkflowRuns;
   now: () => number;
+  /** The tag whose value names a twin's tenant group. @default 'twinscale:tenant' */
+  groupTagKey?: string;
+  /**
+   * Sets a capacity plan's weights and desired capacity on a mixed-instances group
+   * (act/mixed-instances.ts `applyMix`), where something holds scaling rights. Absent: this API
+   * cannot scale (the API function in AWS holds no scaling rights), and the apply route says so.
+   */
+  applyMix?: (req: MixRequest) => Promise<MixResult>;
 }

@@ -14,6 +14,7 @@ import { complianceRoutes } from './routes/compliance.js';
 import { controlRoutes } from './routes/controls.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { graphRoutes } from './routes/graph.js';
+import { groupRoutes } from './routes/groups.js';
 import { insightRoutes } from './routes/insights.js';
 import { remediationCompareRoutes } from './routes/remediation-compare.js';
 import { remediationRoutes } from './routes/remediations.js';
@@ -33,6 +34,7 @@ export const ROUTES: readonly Route[] = [
   ...complianceRoutes,
   ...remediationRoutes,
   ...remediationCompareRoutes,
+  ...groupRoutes,
   ...controlRoutes,
 ];
 

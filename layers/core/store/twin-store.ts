@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { StoredPolicy } from '../compliance/policy-document.js';
+import type { InstanceCatalog } from '../groups/catalog.js';
+import type { CapacityPlanRecord } from '../groups/plan-record.js';
 import type { Sample } from '../series/read-trace.js';
 import type { Twin, TwinInput, TwinPatch } from '../twin/twin.js';
 import type { RecordKind, RecordOf } from './records.js';
@@ -96,6 +98,14 @@ export interface TwinStore {
   listPolicies(): Promise<StoredPolicy[]>;
   /** False if there was no such policy. */
   deletePolicy(id: string): Promise<boolean>;
+
+  /** The instance type catalog capacity plans choose from (groups/catalog.ts); undefined until one is put. */
+  getCatalog(): Promise<InstanceCatalog | undefined>;
+  putCatalog(catalog: InstanceCatalog): Promise<void>;
+  /** A tenant group's capacity plan (groups/plan-record.ts); one of the same time and id is replaced. */
+  putCapacityPlan(plan: CapacityPlanRecord): Promise<void>;
+  /** A tenant group's capacity plans, newest first. */
+  listCapacityPlans(tenant: string, page?: PageRequest): Promise<Page<CapacityPlanRecord>>;
 }
 
 export class TwinNotFoundError extends Error {

@@ -212,6 +212,16 @@ export type UpstreamEdge = z.infer<typeof UpstreamEdgeSchema>;
 /** Upstreams a twin may carry: each one that the planner reads costs reads every cycle, so it reads only the strongest few. */
 export const MAX_UPSTREAMS = 500;
 
+/**
+ * A twin's tags, key to value: set when it is created (by hand, or copied from the resource's own
+ * tags by discovery) and changed by a patch. Tenant groups read one key (groups/membership.ts,
+ * `twinscale:tenant` by default); the same limits as AWS resource tags.
+ */
+export const TwinTagsSchema = z
+  .record(z.string().min(1).max(128), z.string().max(256))
+  .refine((t) => Object.keys(t).length <= 50, { message: 'tags: at most 50' });
+export type TwinTags = z.infer<typeof TwinTagsSchema>;
+
 /** What a caller gives to create a twin. */
 export const TwinInputSchema = z
   .object({
@@ -225,6 +235,7 @@ export const TwinInputSchema = z
     dependsOn: DependsOnSchema.default([]),
     /** Candidate policies planned in shadow (usually added later with POST /twins/{id}/shadows). */
     shadows: ShadowsSchema.default([]),
+    tags: TwinTagsSchema.optional(),
   })
   .refine((t) => new Set(t.metrics.map((m) => m.key)).size === t.metrics.length, {
     message: 'metrics: each key must be unique within the twin',
@@ -275,6 +286,8 @@ export const TwinSchema = z.object({
   calibration: CalibrationSchema.nullish(),
   // derived from the callers' dependsOn; twins stored before propagation have none
   upstreams: z.array(UpstreamEdgeSchema).max(MAX_UPSTREAMS).default([]),
+  // twins stored before tenant groups have none
+  tags: TwinTagsSchema.optional(),
   version: z.number().int().positive(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -293,6 +306,7 @@ export const TwinPatchSchema = z
     calibration: CalibrationSchema.nullable(),
     /** Written when a caller's dependencies change (graph/sync-upstreams.ts), never through the API. */
     upstreams: z.array(UpstreamEdgeSchema).max(MAX_UPSTREAMS),
+    tags: TwinTagsSchema,
   })
   .partial()
   .strict();
