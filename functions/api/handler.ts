@@ -1,10 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { StepFunctionsRuns } from '../../layers/aws/stepfunctions/step-functions-runs.js';
+import { AwsUnitReader } from '../../layers/aws/units/aws-unit-reader.js';
 import { createApi } from '../../layers/core/api/router.js';
 import { parseEnv } from '../shared/parse-input.js';
 import { storeFromEnv, TableEnvSchema } from '../shared/wiring.js';
@@ -32,6 +36,12 @@ const api = createApi(
       remediate: env.REMEDIATE_STATE_MACHINE_ARN,
     }),
     now: Date.now,
+    // POST /units reads stacks and task families (read-only)
+    units: new AwsUnitReader({
+      cloudFormation: new CloudFormationClient({}),
+      ecs: new ECSClient({}),
+      elbv2: new ElasticLoadBalancingV2Client({}),
+    }),
   },
   { onError: (error, request) => log.error('unexpected error', { error: error as Error, request }) },
 );

@@ -78,6 +78,24 @@ export class TwinApi extends Construct {
     // token names the task. A rejection is a success whose output says so (the ASL's Approved
     // choice), so SendTaskFailure is not needed.
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] }));
+    // POST /units reads a deployed stack (its template and resources' physical ids) or an ECS task
+    // family (its services, their target groups' load balancers): read-only calls. Any stack or
+    // family the caller names, so no narrower resource: DescribeTaskDefinition, ListServices and
+    // DescribeTargetGroups take none, and the API is IAM-authorized to operators already.
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [
+          'cloudformation:DescribeStacks',
+          'cloudformation:GetTemplate',
+          'cloudformation:ListStackResources',
+          'ecs:DescribeTaskDefinition',
+          'ecs:ListServices',
+          'ecs:DescribeServices',
+          'elasticloadbalancing:DescribeTargetGroups',
+        ],
+        resources: ['*'],
+      }),
+    );
 
     const accessLogs = new LogGroup(this, 'access-logs', {
       retention: p.config.logRetentionDays as RetentionDays,
@@ -126,7 +144,11 @@ export class TwinApi extends Construct {
 
   private acknowledgeFindings(p: TwinApiProps): void {
     const role = this.fn.role as Role;
-    acknowledge(role, 'IAM5[Resource::*]', `${REASONS.noResourceArn}; ${REASONS.taskToken}`);
+    acknowledge(
+      role,
+      'IAM5[Resource::*]',
+      `${REASONS.noResourceArn}; ${REASONS.taskToken}; ${REASONS.unitReading}`,
+    );
     acknowledge(role, `IAM5[Resource::${arnToken(p.table)}/index/*]`, REASONS.tableIndex);
     acknowledge(role, 'IAM5[Action::kms:ReEncrypt*]', REASONS.tableKey);
     acknowledge(role, 'IAM5[Action::kms:GenerateDataKey*]', REASONS.tableKey);

@@ -30,6 +30,8 @@ export const REASONS = {
     'the status of the scenario, optimize and remediate runs the API started: executions of those state machines only',
   taskToken:
     'states:SendTaskSuccess takes no resource ARN (the task token names the task); the API sends only tokens the remediate function stored beside an approval',
+  unitReading:
+    'POST /units reads whichever stack or task family an operator names, read-only (GetTemplate, ListStackResources, DescribeStacks, DescribeServices); ListServices, DescribeTaskDefinition and DescribeTargetGroups accept no resource ARN',
   noWaf:
     'every method requires IAM (SigV4) credentials, so anonymous traffic never reaches it; a web ACL costs $5+ a month and can be associated by the account',
   iamAuthorized: 'the API is for operators and tools with AWS credentials: IAM authorization, not Cognito',

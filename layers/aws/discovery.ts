@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isManaged, MANAGED_TAG } from '../core/act/scaling-target.js';
 import { TwinExistsError, type TwinStore } from '../core/store/twin-store.js';
+import { cpuQuery, requestCountQuery, twinIdFor } from '../core/twin/metric-queries.js';
 import type { MetricQuery, TwinInput, TwinMode } from '../core/twin/twin.js';
 
 export interface DiscoveryClients {
@@ -48,8 +49,9 @@ export async function discoverTwins(
         target: { kind: 'asg', autoScalingGroupName: name },
         source: 'discovered',
         policy,
+        ...twinTags((g.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value }))),
         metrics: [
-          cpu('AWS/EC2', [{ name: 'AutoScalingGroupName', value: name }]),
+          cpuQuery({ kind: 'asg', autoScalingGroupName: name }),
           ...(await requestCounts(c.elbv2, g.TargetGroupARNs ?? [])),
         ],
       });
@@ -72,11 +74,9 @@ export async function discoverTwins(
               target: { kind: 'ecs', cluster: clusterName, service: s.serviceName },
               source: 'discovered',
               policy,
+              ...twinTags(s.tags ?? []),
               metrics: [
-                cpu('AWS/ECS', [
-                  { name: 'ClusterName', value: clusterName },
-                  { name: 'ServiceName', value: s.serviceName },
-                ]),
+                cpuQuery({ kind: 'ecs', cluster: clusterName, service: s.serviceName }),
                 ...(await requestCounts(
                   c.elbv2,
                   (s.loadBalancers ?? []).flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : [])),
@@ -114,15 +114,14 @@ export async function registerDiscovered(
   return { created, existing };
 }
 
-const cpu = (namespace: string, dimensions: MetricQuery['dimensions']): MetricQuery => ({
-  key: 'cpu',
-  role: 'utilization',
-  namespace,
-  metricName: 'CPUUtilization',
-  dimensions,
-  stat: 'Average',
-  periodSeconds: 60,
-});
+/**
+ * The resource's own tags on its twin (the tenant tag puts it in a group): AWS-reserved `aws:` keys
+ * left out, at most the 50 a twin holds. None: no `tags` field.
+ */
+function twinTags(tags: readonly { key?: string; value?: string }[]): { tags?: Record<string, string> } {
+  const kept = tags.filter((t) => t.key && !t.key.startsWith('aws:')).slice(0, 50);
+  return kept.length ? { tags: Object.fromEntries(kept.map((t) => [t.key as string, t.value ?? ''])) } : {};
+}
 
 /** RequestCount per target group, keyed `requests`, `requests_2`, … (ELB dimensions use ARN suffixes). */
 async function requestCounts(
@@ -133,39 +132,8 @@ async function requestCounts(
   const groups = await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...arns] }));
   return (groups.TargetGroups ?? []).flatMap((tg, i) => {
     const lb = tg.LoadBalancerArns?.[0];
-    if (!tg.TargetGroupArn || !lb) return [];
-    return [
-      {
-        key: i === 0 ? 'requests' : `requests_${i + 1}`,
-        role: 'load' as const,
-        namespace: 'AWS/ApplicationELB',
-        metricName: 'RequestCount',
-        dimensions: [
-          { name: 'TargetGroup', value: arnSuffix(tg.TargetGroupArn, 'targetgroup/') },
-          { name: 'LoadBalancer', value: arnSuffix(lb, 'app/') },
-        ],
-        stat: 'Sum',
-        periodSeconds: 60,
-      },
-    ];
+    return tg.TargetGroupArn && lb ? [requestCountQuery(tg.TargetGroupArn, lb, i)] : [];
   });
 }
 
-const arnSuffix = (arn: string, from: string): string => arn.slice(Math.max(0, arn.indexOf(from)));
-
-/** A valid, stable twin id for a resource name; a hash keeps names that differ only in case apart. */
-export function twinIdFor(kind: 'asg' | 'ecs', name: string): string {
-  const slug = `${kind}-${name}`
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/-+/g, '-')
-    .replace(/-$/, '');
-  const exact = slug === `${kind}-${name}`;
-  return exact ? slug.slice(0, 128) : `${slug.slice(0, 119)}-${fnv(name)}`;
-}
-
-function fnv(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
-}
+export { twinIdFor };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TraceSetError } from '../bench/trace-set.js';
 import { type Runtime, startRuntime, type TickReport } from './runtime.js';
 import { RuntimeStateError } from './runtime-state.js';
+import { unitReaderFromEnv } from './unit-reader-env.js';
 
 /** The embedded runtime's settings: environment variables, overridden by `twinscale start` flags. */
 export const RuntimeOptionsSchema = z.object({
@@ -54,7 +55,7 @@ function hourlyProgress(log: (line: string) => void) {
 export async function runLocal(o: RuntimeOptions, log: (line: string) => void = console.log): Promise<void> {
   let rt: Runtime;
   try {
-    rt = await startRuntime(o, hourlyProgress(log));
+    rt = await startRuntime({ ...o, units: unitReaderFromEnv() }, hourlyProgress(log));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')

@@ -10,6 +10,7 @@ import { collectOnce } from '../../layers/core/collect/collect.js';
 import { syncCallerEdges } from '../../layers/core/graph/sync-upstreams.js';
 import { DAY_MS, MINUTE_MS } from '../../layers/core/series/grid.js';
 import { TwinExistsError } from '../../layers/core/store/twin-store.js';
+import type { UnitReader } from '../../layers/core/units/unit-reader.js';
 import { startEmbeddedDynamo } from '../dynamo/embedded-dynamo.js';
 import { SimulatedFleets } from '../targets/simulated-fleets.js';
 import { LocalStateMachine, localLambdaContext } from '../workflows/local-state-machine.js';
@@ -34,6 +35,8 @@ export interface RuntimeSettings {
   /** Trace seconds per real second. */
   speed: number;
   traces?: string;
+  /** Reads stacks and task families for POST /units; absent, only templates are read (the others answer 501). */
+  units?: UnitReader;
 }
 
 /** One scheduled cycle's outcome, for the progress line. */
@@ -120,6 +123,7 @@ export async function startRuntime(
           store,
           workflows,
           now: () => clock,
+          ...(s.units ? { units: s.units } : {}),
           // capacity plans are applied to the fleets as the actuator would (their guardrails, the kill switch)
           applyMix: (req) => applyMix(req, { target: fleets, controls: () => store.getControls() }),
         },

@@ -1,5 +1,6 @@
 import type { MixRequest, MixResult } from '../act/mixed-instances.js';
 import type { TwinStore } from '../store/twin-store.js';
+import type { UnitReader } from '../units/unit-reader.js';
 
 /** The workflows the API starts: Step Functions in AWS, the local engine on one machine. */
 export type WorkflowName = 'scenario' | 'optimize' | 'remediate';
@@ -34,4 +35,9 @@ export interface ApiPorts {
    * cannot scale (the API function in AWS holds no scaling rights), and the apply route says so.
    */
   applyMix?: (req: MixRequest) => Promise<MixResult>;
+  /**
+   * Reads deployed stacks and ECS task families for POST /units (CloudFormation and ECS in AWS).
+   * Absent: only synthesized templates can be read, and the other kinds answer 501.
+   */
+  units?: UnitReader;
 }

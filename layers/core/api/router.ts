@@ -20,11 +20,13 @@ import { remediationCompareRoutes } from './routes/remediation-compare.js';
 import { remediationRoutes } from './routes/remediations.js';
 import { shadowRoutes } from './routes/shadows.js';
 import { twinRoutes } from './routes/twins.js';
+import { unitRoutes } from './routes/units.js';
 import { whatIfRoutes } from './routes/what-if.js';
 
 /** Every route of the API, in the order the OpenAPI document lists them. */
 export const ROUTES: readonly Route[] = [
   ...twinRoutes,
+  ...unitRoutes,
   ...capacityRoutes,
   ...decisionRoutes,
   ...shadowRoutes,

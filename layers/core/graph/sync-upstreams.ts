@@ -2,7 +2,13 @@ import { SLOT_MS } from '../policy/live-plan.js';
 import { MAX_ESTIMATED_LAG_MINUTES, perMinuteDemand, slotPeaks } from '../policy/upstream-outlook.js';
 import { DAY_MS } from '../series/grid.js';
 import { TwinConflictError, type TwinStore } from '../store/twin-store.js';
-import { type DeclaredEdge, declaredEdgesOf, type Twin, type UpstreamEdge } from '../twin/twin.js';
+import {
+  type DeclaredEdge,
+  declaredEdgesOf,
+  type Twin,
+  type TwinInput,
+  type UpstreamEdge,
+} from '../twin/twin.js';
 import { type DiscoveredEdge, discoverEdge } from './discover.js';
 
 /**
@@ -196,4 +202,15 @@ export async function syncCalledTwin(store: TwinStore, twin: Twin, now: number):
     twin,
   );
   return updated ?? twin;
+}
+
+/**
+ * Creates a twin and keeps the graph in step: the reverse edges of its own calls on the twins it
+ * calls, and its upstreams from the twins whose calls already name it. How POST /twins and
+ * POST /units create every twin. Throws TwinExistsError when the id is taken.
+ */
+export async function createTwinWithEdges(store: TwinStore, input: TwinInput, now: number): Promise<Twin> {
+  const twin = await store.createTwin(input);
+  await syncCallerEdges(store, twin, [], now);
+  return syncCalledTwin(store, twin, now);
 }

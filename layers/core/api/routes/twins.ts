@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { syncCalledTwin, syncCallerEdges } from '../../graph/sync-upstreams.js';
+import { createTwinWithEdges, syncCallerEdges } from '../../graph/sync-upstreams.js';
 import { ForecastRecordSchema } from '../../store/records.js';
 import { CollectionStatusSchema, TwinConflictError, type TwinStore } from '../../store/twin-store.js';
 import {
@@ -52,10 +52,8 @@ export const twinRoutes = [
         'the twin, version 1 (2 when twins registered before it call it: their edges are its `upstreams`)',
     },
     async handle({ body }, { store, now }) {
-      const twin = await store.createTwin(body);
-      // the dependency graph's reverse edges: on the twins it calls, and its own from its callers
-      await syncCallerEdges(store, twin, [], now());
-      return { status: 201, body: await syncCalledTwin(store, twin, now()) };
+      // with the dependency graph's reverse edges: on the twins it calls, and its own from its callers
+      return { status: 201, body: await createTwinWithEdges(store, body, now()) };
     },
   }),
   route({
