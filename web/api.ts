@@ -33,6 +33,57 @@ export interface Twin {
   }[];
 }
 
+/** GET /groups (layers/core/api/routes/groups.ts). */
+export interface GroupList {
+  tagKey: string;
+  items: { tenant: string; members: string[] }[];
+}
+
+/** One hour of a group's day-ahead forecast, in reference instances (groups/group-forecast.ts). */
+export interface GroupHour {
+  hour: string;
+  p10: number;
+  p50: number;
+  p90: number;
+  quantile: number;
+  sumOfP90: number;
+}
+
+/** A capacity plan (groups/plan-record.ts): instances of each type per hour. */
+export interface CapacityPlan {
+  id: string;
+  at: string;
+  status: 'recommended' | 'failed-check';
+  quantile: number;
+  targetUtilization: number;
+  currency: string;
+  cost: number;
+  singleType: { type: string; cost: number } | null;
+  hours: { hour: string; required: number; counts: Record<string, number>; capacity: number; cost: number }[];
+  check: {
+    passed: boolean;
+    scenarios: { scenario: string; breachMinutes: number; minHeadroomPct: number }[];
+  };
+  search: { evaluations: number; generations: number; seed: number };
+}
+
+/** GET /groups/{tenant}. */
+export interface GroupView {
+  tenant: string;
+  members: { id: string; mode: string }[];
+  skipped: { twinId: string; reason: string }[];
+  forecast: {
+    unit: string;
+    firstHour: string;
+    hours: GroupHour[];
+    correlation: { method: string; points: number; twins: string[]; matrix: number[][] };
+  } | null;
+  forecastProblem?: string;
+  cost: { currency: string; instanceHours: number; cost: number };
+  slo: { breachMinutes: number; unservedPct: number; worstTwin: string | null };
+  latestPlan: CapacityPlan | null;
+}
+
 export interface Page<T> {
   items: T[];
   cursor?: string;

@@ -16,12 +16,15 @@ import {
 import { byId, formatTime, h } from './dom.js';
 import { clearError, reportError } from './errors.js';
 import { drawGraph, fillDrift, fillViolations, showKillSwitch, toggleKillSwitch } from './fleet.js';
+import { GroupsPanel } from './groups.js';
 import { readTwinData, TwinView } from './twin-view.js';
 import { WhatIfPanel } from './what-if.js';
 
 /** The runtime plans every 5 trace minutes; a few seconds keeps up at any replay speed worth watching. */
 const TWIN_REFRESH_MS = 3_000;
 const FLEET_REFRESH_MS = 5_000;
+/** A group view forecasts each member a day ahead (a second or two): it refreshes slowly. */
+const GROUPS_REFRESH_MS = 30_000;
 
 /** What a browser test (or a curious person in the console) can read: the live uPlot instances. */
 declare global {
@@ -35,6 +38,7 @@ let selected: string | undefined;
 let graph: Graph | undefined;
 
 const twinView = new TwinView();
+const groups = new GroupsPanel();
 const whatIf = new WhatIfPanel(() => selected);
 window.twinscale = {
   charts: { demand: twinView.demand, capacity: twinView.capacity, scenario: whatIf.chart },
@@ -145,6 +149,17 @@ byId('killswitch-toggle').addEventListener('click', async () => {
   }
 });
 
+async function refreshGroups(): Promise<void> {
+  try {
+    await groups.refresh();
+    clearError('groups');
+  } catch (e) {
+    reportError('groups', e);
+  }
+}
+
 await refreshFleet();
+void refreshGroups();
 setInterval(() => void refreshTwin(), TWIN_REFRESH_MS);
 setInterval(() => void refreshFleet(), FLEET_REFRESH_MS);
+setInterval(() => void refreshGroups(), GROUPS_REFRESH_MS);

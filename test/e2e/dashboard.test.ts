@@ -263,6 +263,26 @@ describe('the dashboard in a real browser, on the local runtime', () => {
     await page.screenshot({ path: join(OUTPUT, 'dashboard-scenario.png'), fullPage: true });
   });
 
+  test("shows the sample tenant group's forecast band, and plans its next day by instance type", async () => {
+    // Prepare: the sample twins share the tenant tag (local/runtime/sample-twins.ts)
+    const group = page.locator('[data-testid="group"][data-tenant="acme"]');
+    await group.waitFor({ timeout: 30_000 });
+    expect(await numberIn(page, '[data-testid="group-band"]', 'data-points')).toBe(24);
+
+    // Act
+    await group.locator('[data-testid="plan-button"]').click();
+
+    // Assess: 24 hours × the types used, and what the simulator made of the plan
+    const table = page.locator('[data-testid="group"][data-tenant="acme"] [data-testid="plan-table"]');
+    await table.waitFor({ timeout: 30_000 });
+    expect(await table.locator('tbody tr').count()).toBe(24);
+    expect(await table.locator('thead th').count()).toBeGreaterThanOrEqual(5);
+    expect(await page.locator('[data-testid="plan-summary"]').textContent()).toMatch(
+      /^(Recommended|Failed the simulator check): p90 at 60 % utilization, [\d.,]+ USD for the day/,
+    );
+    expect(pageErrors).toEqual([]);
+  });
+
   test('switching twin redraws the charts with that twin', async () => {
     await page.getByLabel('Twin').selectOption('storefront');
 

@@ -278,6 +278,13 @@ describe('the local runtime end to end: real traces → collector → forecast-a
         '/policies/{id}',
         '/schemas/policy.json',
         '/violations',
+        '/catalog',
+        '/groups',
+        '/groups/{tenant}',
+        '/groups/{tenant}/capacity-plan',
+        '/groups/{tenant}/capacity-plan/apply',
+        '/groups/{tenant}/capacity-plans',
+        '/twins/{id}/tags',
       ].sort(),
     );
     expect(doc.body.paths['/twins'].post.requestBody.content['application/json'].schema.required).toEqual(
