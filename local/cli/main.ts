@@ -9,6 +9,7 @@ import { type CliIo, processIo } from './io.js';
 import { replayCommand } from './replay.js';
 import { simulateCommand } from './simulate.js';
 import { type RunLocal, startCommand } from './start.js';
+import { unitsCommand } from './units.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -22,13 +23,15 @@ export function buildProgram(io: CliIo, done: (code: number) => void, deps: CliD
   const program = new Command('twinscale')
     .description(
       'Predictive autoscaling on a digital twin of each service. Run the local runtime, forecast a ' +
-        'trace, replay it against a simulated fleet, try a what-if, or run the benchmarks.',
+        'trace, replay it against a simulated fleet, try a what-if, twin a stack, template or task family, or run ' +
+        'the benchmarks.',
     )
     .version(version)
     .addCommand(startCommand(io, done, deps.runLocal))
     .addCommand(forecastCommand(io, done))
     .addCommand(replayCommand(io, done))
     .addCommand(simulateCommand(io, done))
+    .addCommand(unitsCommand(io, done))
     .addCommand(benchCommand(io, done));
   for (const cmd of [program, ...program.commands]) {
     const name = cmd === program ? 'twinscale' : `twinscale ${cmd.name()}`;

@@ -285,6 +285,7 @@ describe('the local runtime end to end: real traces → collector → forecast-a
         '/groups/{tenant}/capacity-plan/apply',
         '/groups/{tenant}/capacity-plans',
         '/twins/{id}/tags',
+        '/units',
       ].sort(),
     );
     expect(doc.body.paths['/twins'].post.requestBody.content['application/json'].schema.required).toEqual(

@@ -413,6 +413,22 @@ describe('Twinscale CDK construct', () => {
     );
   });
 
+  test('the API reads deployable units (POST /units), read-only: CloudFormation, ECS and target groups, nothing it could change', () => {
+    const reads = roleStatements(template, 'api').filter((s) =>
+      actions(s).includes('cloudformation:GetTemplate'),
+    );
+    expect(reads).toEqual([expect.objectContaining({ Resource: '*' })]);
+    expect(actions(reads[0]).sort()).toEqual([
+      'cloudformation:DescribeStacks',
+      'cloudformation:GetTemplate',
+      'cloudformation:ListStackResources',
+      'ecs:DescribeServices',
+      'ecs:DescribeTaskDefinition',
+      'ecs:ListServices',
+      'elasticloadbalancing:DescribeTargetGroups',
+    ]);
+  });
+
   test('remediate runs hourly by default, approval required, at the scheduled time; every N minutes as set; 0 turns it off', () => {
     const remediateSchedule = (t: Template) =>
       Object.values(t.findResources('AWS::Scheduler::Schedule')).find((s) =>
