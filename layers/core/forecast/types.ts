@@ -32,6 +32,13 @@ export interface QuantileForecast {
   p90: Float64Array;
   /** A short description of the model that produced it, for decisions' reasons. */
   model: string;
+  /**
+   * The model's own backtest MAE up to an hour ahead (original scale), when it has one: how well
+   * it did on this history, for blending it with another forecast (forecast/prior.ts).
+   */
+  backtestMAE?: number;
+  /** Origins that backtest scored. */
+  backtestOrigins?: number;
 }
 
 /** A forecaster keeps what it learned between calls; each call sees only the history up to its origin. */

@@ -1,5 +1,6 @@
 import { HOUR_MS, MINUTE_MS, slotsPerDay, slotsPerHour } from '../../series/grid.js';
 import { clamp, median, quantileSorted, robustSigma, solveRidge } from '../../stats.js';
+import type { QuantileForecast } from '../types.js';
 import { type BaseSpec, baseStart, computeBase, describeBase, type Seasons } from './seasonal-base.js';
 
 /**
@@ -62,6 +63,8 @@ interface FittedCandidate {
   q90: Float64Array;
   /** Backtest MAE per block (original scale). */
   mae: Float64Array;
+  /** Backtest origins. */
+  origins: number;
 }
 
 export interface TwinModel {
@@ -408,7 +411,7 @@ function fitCandidate(y: Float64Array, cand: Candidate, c: FitContext): FittedCa
     lastQ = b;
   }
   const mae = sum.map((s, i) => (cnt[i] > 0 ? s / cnt[i] : Number.POSITIVE_INFINITY));
-  return { cand, center, sigma, coef, q10, q50, q90, mae };
+  return { cand, center, sigma, coef, q10, q50, q90, mae, origins: no };
 }
 
 /** Forecast from the model at the origin n = y.length (y may extend past the fit). */
@@ -417,7 +420,7 @@ export function forecastWithModel(
   y: Float64Array,
   horizon: number,
   opts: TwinOptions,
-): { p10: Float64Array; p50: Float64Array; p90: Float64Array; model: string } {
+): QuantileForecast {
   const n = y.length;
   const { seasons, windows, bins } = model;
   const p10 = new Float64Array(horizon);
@@ -464,7 +467,14 @@ export function forecastWithModel(
     }
   }
   const names = model.chosen.map((f) => `${f.cand.transform.kind}:${describeBase(f.cand.base)}`);
-  return { p10, p50, p90, model: `twin[${[...new Set(names)].join(' | ')}]` };
+  const near = model.chosen[0];
+  return {
+    p10,
+    p50,
+    p90,
+    model: `twin[${[...new Set(names)].join(' | ')}]`,
+    ...(Number.isFinite(near.mae[0]) ? { backtestMAE: near.mae[0], backtestOrigins: near.origins } : {}),
+  };
 }
 
 /**
