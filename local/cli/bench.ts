@@ -3,6 +3,17 @@ import { join } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { runCapacityTrack } from '../bench/capacity-track.js';
 import { runCodecTrack } from '../bench/codec-track.js';
+import {
+  COLDSTART_DEFAULTS,
+  type ColdstartRun,
+  type ColdstartSkip,
+  chooseDonor,
+  coldstartMarkdown,
+  coldstartVerdict,
+  donorPrior,
+  runColdstartTrace,
+  summarizeColdstart,
+} from '../bench/coldstart-track.js';
 import { runCostTrack } from '../bench/cost-track.js';
 import {
   DRIFT_DETECTORS,
@@ -57,6 +68,7 @@ export const BENCH_TRACKS = [
   'optimize',
   'graph',
   'drift',
+  'coldstart',
 ] as const;
 
 export interface BenchOptions {
@@ -98,6 +110,9 @@ Tracks (shared/bench/PROTOCOL.md):
              then utilization drift: each load trace with CPU from a known capacity model plus a real
              CPU trace's noise, each request 30 % dearer and back every 3 days, the hourly watch
              with the CUSUM vs a 3-sigma rule on the same residuals
+  coldstart  each load trace as a new twin with only its first 2, 6, 24, 48, 168 hours, 60 minutes ahead:
+             its own model alone vs blended with a family prior from another trace of the same kind
+             (chosen by metric, source collection, unit); relMAE and coverage80 per cut, and the verdict
   graph      dependency pairs from the load traces: downstream = 0.6 × upstream 10 min later + another
              trace's real load; its 60-minute relMAE with the upstream's forecast propagated vs without
 Every track writes OUT/<track>-summary.json and OUT/<track>-summary.md and prints the markdown.
@@ -237,6 +252,62 @@ export async function runBench(track: string, o: BenchOptions, io: CliIo): Promi
       );
     const rows = runGraphTrack(loads, GRAPH_PAIR_DEFAULTS, (label) => io.progress(label));
     writeSummary(rows.json, rows.markdown);
+    return EXIT.ok;
+  }
+  if (track === 'coldstart') {
+    const all = readManifest(o.traces);
+    const loads = entries.filter((e) => e.kind === 'load');
+    if (loads.length === 0)
+      throw new CliUsageError(`no load trace in ${o.traces}: the coldstart track forecasts load`);
+    const s = COLDSTART_DEFAULTS;
+    const runs: ColdstartRun[] = [];
+    const skipped: ColdstartSkip[] = [];
+    const started = performance.now();
+    for (const [i, entry] of loads.entries()) {
+      const pair = chooseDonor(entry, all);
+      if (!pair) {
+        skipped.push({
+          trace: entry.id,
+          reason: `no other ${entry.kind} trace in the manifest to take a prior from`,
+        });
+        io.err(`coldstart: ${entry.id} skipped: no other ${entry.kind} trace to take a prior from\n`);
+        continue;
+      }
+      const prior = donorPrior(loadTrace(o.traces, pair.donor), s.donorDays);
+      if (!prior) {
+        skipped.push({
+          trace: entry.id,
+          reason: `donor ${pair.donor.id} has too little history for a prior`,
+        });
+        io.err(`coldstart: ${entry.id} skipped: donor ${pair.donor.id} has too little history\n`);
+        continue;
+      }
+      const trace = loadTrace(o.traces, entry);
+      if (trace.repairs) io.err(`${entry.id}: repaired ${trace.repairs}\n`);
+      const progress = io.progress(
+        `coldstart [${i + 1}/${loads.length}] ${entry.id} ← ${pair.donor.id}: origins`,
+      );
+      const run = runColdstartTrace(
+        trace,
+        { id: pair.donor.id, rule: pair.rule, prior },
+        s,
+        undefined,
+        progress,
+      );
+      progress.done(
+        run.cuts
+          .map((c) => `${c.cutHours}h ${c.relMAE.prior?.toFixed(3)}/${c.relMAE.none?.toFixed(3)}`)
+          .join(' '),
+      );
+      runs.push(run);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const summary = summarizeColdstart(runs, s);
+    const markdown = `${coldstartMarkdown(runs, skipped, s)}\nWall time: ${seconds.toFixed(1)} s\n`;
+    writeSummary(
+      { settings: s, runs, skipped, summary, verdict: coldstartVerdict(summary), seconds },
+      markdown,
+    );
     return EXIT.ok;
   }
   if (track === 'scaling') {
