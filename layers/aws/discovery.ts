@@ -12,7 +12,13 @@ import {
 import { isManaged, MANAGED_TAG } from '../core/act/scaling-target.js';
 import { TwinExistsError, type TwinStore } from '../core/store/twin-store.js';
 import { cpuQuery, requestCountQuery, twinIdFor } from '../core/twin/metric-queries.js';
-import type { MetricQuery, TwinInput, TwinMode } from '../core/twin/twin.js';
+import {
+  FAMILY_TAG_KEY,
+  FamilySchema,
+  type MetricQuery,
+  type TwinInput,
+  type TwinMode,
+} from '../core/twin/twin.js';
 
 export interface DiscoveryClients {
   autoScaling: AutoScalingClient;
@@ -24,6 +30,8 @@ export interface DiscoveryClients {
  * Twins for every EC2 Auto Scaling group and ECS service tagged `twinscale:managed=true`: CPU
  * utilization always, and the request count of each attached load balancer target group (the
  * load the planner forecasts). New twins start in forecast-only mode (the store's default).
+ * Their `family` (cold start from similar twins) is the `twinscale:family` tag's value, else for
+ * an ECS service its task definition's family.
  */
 export async function discoverTwins(
   c: DiscoveryClients,
@@ -44,8 +52,10 @@ export async function discoverTwins(
         tagKey,
       );
       if (!name || !tagged) continue;
+      const family = familyOf(g.Tags?.find((t) => t.Key === FAMILY_TAG_KEY)?.Value);
       found.push({
         id: twinIdFor('asg', name),
+        ...(family ? { family } : {}),
         target: { kind: 'asg', autoScalingGroupName: name },
         source: 'discovered',
         policy,
@@ -69,8 +79,12 @@ export async function discoverTwins(
             const tagged = isManaged(s.tags ?? [], tagKey);
             if (!tagged || !s.serviceName) continue;
             const clusterName = cluster.split('/').pop() ?? cluster;
+            const family =
+              familyOf(s.tags?.find((t) => t.key === FAMILY_TAG_KEY)?.value) ??
+              familyOf(s.taskDefinition?.split('/').pop()?.replace(/:\d+$/, ''));
             found.push({
               id: twinIdFor('ecs', `${clusterName}-${s.serviceName}`),
+              ...(family ? { family } : {}),
               target: { kind: 'ecs', cluster: clusterName, service: s.serviceName },
               source: 'discovered',
               policy,
@@ -113,6 +127,10 @@ export async function registerDiscovered(
   }
   return { created, existing };
 }
+
+/** A tag value or task definition family usable as a twin's family, else undefined. */
+const familyOf = (value: string | undefined): string | undefined =>
+  FamilySchema.safeParse(value).success ? value : undefined;
 
 /**
  * The resource's own tags on its twin (the tenant tag puts it in a group): AWS-reserved `aws:` keys

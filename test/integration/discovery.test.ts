@@ -79,7 +79,7 @@ describeMoto('discovery of tagged Auto Scaling groups and ECS services (moto_ser
         }),
       );
     await asg('Web_Front', [managed], [targetGroupArn]);
-    await asg('worker', [managed]);
+    await asg('worker', [managed, { Key: 'twinscale:family', Value: 'batch' }]);
     await asg('legacy', [{ Key: 'twinscale:managed', Value: 'false' }]);
     await asg('untagged', []);
 
@@ -136,6 +136,16 @@ describeMoto('discovery of tagged Auto Scaling groups and ECS services (moto_ser
       { name: 'ServiceName', value: 'api' },
     ]);
     expect(api?.metrics.map((m) => m.key)).toEqual(['cpu', 'requests']);
+  });
+
+  test("gives a twin its family from the twinscale:family tag, else from an ECS service's task definition family", async () => {
+    const found = await discoverTwins(clients);
+    const family = (id: string) => found.find((t) => t.id === id)?.family;
+    expect([family('asg-worker'), family('ecs-prod-api'), family(twinIdFor('asg', 'Web_Front'))]).toEqual([
+      'batch',
+      'api',
+      undefined,
+    ]);
   });
 
   test('registers discovered twins once, in forecast-only mode, and leaves existing ones alone', async () => {

@@ -27,6 +27,7 @@ import { declaredEdgesOf, type MetricQuery, shadowPolicyOf, type Twin } from '..
 import { recordFailure, recordOutcome } from './decision-records.js';
 import { decisionIdFor, decisionSlot } from './decision-slot.js';
 import type { PendingActuation, PlanBatchEvent, PlanBatchResult } from './events.js';
+import { keepFamilyPrior } from './family-prior.js';
 import { dueTwinsOf } from './list-due.js';
 import { TransientError } from './transient-error.js';
 import { watchUtilizationDrift } from './utilization-watch.js';
@@ -110,9 +111,11 @@ async function planTwin(
     // nor does a twin without upstreams
     load && twin.upstreams.length ? upstreamsOf(p, twin, now) : undefined,
   ]);
+  // a young twin of a family plans with the family's prior (loop/family-prior.ts)
+  const planned = load ? await keepFamilyPrior(p, twin, loadSamples, now) : twin;
   // the forecast once, for the live policy and every candidate
   const outlook = liveOutlook({
-    twin,
+    twin: planned,
     load: loadSamples,
     utilization: cpuSamples,
     target,

@@ -1,5 +1,5 @@
 import { BoundsConflictError, type TargetState } from '../act/scaling-target.js';
-import { forecastTwin } from '../forecast/twin/index.js';
+import { forecastWithPrior, type LoadPrior } from '../forecast/prior.js';
 import { DAY_MS, MINUTE_MS } from '../series/grid.js';
 import type { Sample } from '../series/read-trace.js';
 import { instancesFor } from '../simulate/physics.js';
@@ -76,6 +76,8 @@ export interface LiveOutlook {
   lastObservedDemand: number;
   /** Set when upstreams were given: the weight of the own model and of each upstream in the forecast. */
   propagated?: UpstreamOutlook['weights'];
+  /** Set when the capacity per instance is not the twin's own: where it came from (the decision's reason says). */
+  capacityFrom?: string;
 }
 
 /** One policy's turn on the outlook: its settings, and the state its guardrails start from. */
@@ -126,8 +128,9 @@ export function liveOutlook(p: Omit<LivePlanInput, 'recentAsks'>): LiveOutlook {
     );
   }
   // capacity first: a twin without it stops before the forecast is paid for
-  const k = capacityPerInstance(p, perMinute);
-  const own = forecastPeaks(perMinute, now);
+  const { k, from } = capacityPerInstance(p, perMinute);
+  // a young twin of a family: the family's prior blended in (forecast/prior.ts), none past a week
+  const own = forecastPeaks(perMinute, now, twin.prior);
   // the upstreams' part before any widening: a recalibrating twin widens the combined band
   const combined = p.upstreams?.upstreams.length
     ? withUpstreams(own.forecast, own.peaks, p.upstreams, {
@@ -141,6 +144,7 @@ export function liveOutlook(p: Omit<LivePlanInput, 'recentAsks'>): LiveOutlook {
     capacityPerInstance: k,
     lastObservedDemand: perMinute[perMinute.length - 1].v,
     ...(combined ? { propagated: combined.weights } : {}),
+    ...(from ? { capacityFrom: from } : {}),
   };
 }
 
@@ -178,6 +182,7 @@ export function planWithPolicy(o: LiveOutlook, p: PolicyPlanInput): Decision {
       reactiveFloor,
       lastObservedDemand: last,
       model: o.forecast.model,
+      ...(o.capacityFrom ? { capacityFrom: o.capacityFrom } : {}),
     },
   };
 }
@@ -186,17 +191,27 @@ export function planWithPolicy(o: LiveOutlook, p: PolicyPlanInput): Decision {
  * The capacity model when there is one (the loop fits one for a twin with CPU: twin/capacity-upkeep.ts);
  * until then read off the latest half hour of CPU
  * (collected less often than load, so up to a couple of hours old): load per instance over the
- * CPU it caused, the fleet running now standing in for that half hour's.
+ * CPU it caused, the fleet running now standing in for that half hour's. Without either, the
+ * family prior's capacity per instance (the median of its members' models), said so in `from`.
  */
-function capacityPerInstance(p: Omit<LivePlanInput, 'recentAsks'>, load: Sample[]): number {
-  if (p.twin.capacityModel) return p.twin.capacityModel.capacityPerInstance;
+function capacityPerInstance(
+  p: Omit<LivePlanInput, 'recentAsks'>,
+  load: Sample[],
+): { k: number; from?: string } {
+  if (p.twin.capacityModel) return { k: p.twin.capacityModel.capacityPerInstance };
   const recentCpu = (p.utilization ?? []).filter((s) => s.t >= p.now - CPU_FRESH_MS && s.t < p.now);
   const last = recentCpu.at(-1)?.t ?? Number.NEGATIVE_INFINITY;
   const cpu = new Map(recentCpu.filter((s) => s.t > last - 30 * MINUTE_MS).map((s) => [s.t, s.v]));
   const ratios = load
     .filter((s) => (cpu.get(s.t) ?? 0) >= 5)
     .map((s) => s.v / (Math.max(1, p.target.running) * ((cpu.get(s.t) as number) / 100)));
-  if (ratios.length >= 3) return median(ratios);
+  if (ratios.length >= 3) return { k: median(ratios) };
+  const prior = p.twin.prior;
+  if (prior?.capacityPerInstance)
+    return {
+      k: prior.capacityPerInstance,
+      from: `family prior: median capacity of ${prior.members.join(', ')} (this twin has no capacity model yet)`,
+    };
   throw new PlanInputError(
     `twin "${p.twin.id}" has no capacity model and too few recent utilization samples to estimate one: ` +
       'add a metric with role "utilization" (CPUUtilization) or set one with PUT /twins/{id}/capacity-model',
@@ -204,13 +219,17 @@ function capacityPerInstance(p: Omit<LivePlanInput, 'recentAsks'>, load: Sample[
 }
 
 /** Slot peaks over the last HISTORY_DAYS, on a grid anchored to the epoch, then the forecast. */
-function forecastPeaks(load: Sample[], now: number): { forecast: LiveForecast; peaks: Float64Array } {
+function forecastPeaks(
+  load: Sample[],
+  now: number,
+  prior: LoadPrior | undefined,
+): { forecast: LiveForecast; peaks: Float64Array } {
   const origin = Math.floor(now / SLOT_MS) * SLOT_MS;
   const t0 = origin - HISTORY_DAYS * DAY_MS;
   const peaks = slotPeaks(load, t0, (origin - t0) / SLOT_MS, SLOT_MS);
   // The slot in progress has not peaked yet: the forecast starts at it, the last sample covers it.
   if (!peaks.some((v) => !Number.isNaN(v))) peaks[peaks.length - 1] = load[load.length - 1].v;
-  const f = forecastTwin({ history: peaks, t0, stepMs: SLOT_MS, horizon: HORIZON_SLOTS });
+  const f = forecastWithPrior({ history: peaks, t0, stepMs: SLOT_MS, horizon: HORIZON_SLOTS }, prior);
   return {
     forecast: {
       t0: origin,

@@ -33,6 +33,8 @@ export interface DecisionReason {
   lastObservedDemand?: number;
   targetUtilization?: number;
   model?: string;
+  /** Set when the capacity per instance was not the twin's own (a family prior's): where it came from. */
+  capacityFrom?: string;
 }
 
 export interface Decision {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LoadPriorSchema } from '../forecast/prior.js';
 
 /** A twin's id appears in keys and URLs: short, lowercase, no separators the store uses. */
 export const TwinIdSchema = z
@@ -222,6 +223,28 @@ export const TwinTagsSchema = z
   .refine((t) => Object.keys(t).length <= 50, { message: 'tags: at most 50' });
 export type TwinTags = z.infer<typeof TwinTagsSchema>;
 
+/**
+ * The family a twin belongs to (issue 10's cold start): twins of one family share the shape of
+ * their load (an ECS task definition family, the `twinscale:family` tag, the same deployable unit
+ * in another environment). A young twin plans with a prior computed from its family's members
+ * (forecast/prior.ts, loop/family-prior.ts).
+ */
+export const FamilySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/,
+    'family: letters, digits and _ . : / -, starting with a letter or digit',
+  );
+
+/** The tag that puts a resource (and its twin, through its tags) in a family. */
+export const FAMILY_TAG_KEY = 'twinscale:family';
+
+/** A twin's family: its `family` field, else its `twinscale:family` tag. */
+export const familyOfTwin = (twin: { family?: string; tags?: Record<string, string> }): string | undefined =>
+  twin.family ?? twin.tags?.[FAMILY_TAG_KEY];
+
 /** What a caller gives to create a twin. */
 export const TwinInputSchema = z
   .object({
@@ -236,6 +259,8 @@ export const TwinInputSchema = z
     /** Candidate policies planned in shadow (usually added later with POST /twins/{id}/shadows). */
     shadows: ShadowsSchema.default([]),
     tags: TwinTagsSchema.optional(),
+    /** Its family, for a prior while it is young (absent: its `twinscale:family` tag, if any). */
+    family: FamilySchema.optional(),
   })
   .refine((t) => new Set(t.metrics.map((m) => m.key)).size === t.metrics.length, {
     message: 'metrics: each key must be unique within the twin',
@@ -288,6 +313,13 @@ export const TwinSchema = z.object({
   upstreams: z.array(UpstreamEdgeSchema).max(MAX_UPSTREAMS).default([]),
   // twins stored before tenant groups have none
   tags: TwinTagsSchema.optional(),
+  family: FamilySchema.optional(),
+  /**
+   * The family's prior while the twin is young (loop/family-prior.ts keeps it, daily): shape,
+   * noise, capacity per instance, when and from which members. Absent: no family, or no member
+   * with enough history yet.
+   */
+  prior: LoadPriorSchema.optional(),
   version: z.number().int().positive(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -307,6 +339,9 @@ export const TwinPatchSchema = z
     /** Written when a caller's dependencies change (graph/sync-upstreams.ts), never through the API. */
     upstreams: z.array(UpstreamEdgeSchema).max(MAX_UPSTREAMS),
     tags: TwinTagsSchema,
+    family: FamilySchema,
+    /** Written by the loop (loop/family-prior.ts), never through the API. */
+    prior: LoadPriorSchema,
   })
   .partial()
   .strict();
