@@ -3,10 +3,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
+import { actuatorMix } from '../../layers/aws/lambda/actuator-mix.js';
 import { StepFunctionsRuns } from '../../layers/aws/stepfunctions/step-functions-runs.js';
 import { AwsUnitReader } from '../../layers/aws/units/aws-unit-reader.js';
 import { createApi } from '../../layers/core/api/router.js';
@@ -24,6 +26,8 @@ const env = parseEnv(
     REMEDIATE_STATE_MACHINE_ARN: z
       .string()
       .startsWith('arn:', 'REMEDIATE_STATE_MACHINE_ARN: the remediate state machine'),
+    /** Set when the deployment lets capacity plans be applied (capacityPlanApply): the actuator does it. */
+    ACTUATOR_FUNCTION_NAME: z.string().min(1).optional(),
   }),
 );
 const log = new Logger({ serviceName: 'twinscale-api' });
@@ -36,6 +40,9 @@ const api = createApi(
       remediate: env.REMEDIATE_STATE_MACHINE_ARN,
     }),
     now: Date.now,
+    ...(env.ACTUATOR_FUNCTION_NAME
+      ? { applyMix: actuatorMix(new LambdaClient({}), env.ACTUATOR_FUNCTION_NAME) }
+      : {}),
     // POST /units reads stacks and task families (read-only)
     units: new AwsUnitReader({
       cloudFormation: new CloudFormationClient({}),

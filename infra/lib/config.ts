@@ -67,6 +67,12 @@ export const TwinscaleConfigSchema = z.object({
     .default(20)
     .describe('API Gateway steady-state requests per second, across callers'),
   apiBurstLimit: z.coerce.number().int().positive().max(5_000).default(40).describe('API Gateway burst'),
+  capacityPlanApply: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+    .default(false)
+    .describe(
+      'let POST /groups/{tenant}/capacity-plan/apply set mixed-instances weights through the actuator (true or false): it grants the actuator UpdateAutoScalingGroup on managed groups and launching from their templates',
+    ),
   discovery: z
     .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
     .default(true)

@@ -198,13 +198,55 @@ export class TwinFunctions extends Construct {
     this.allowTaggedScaling(f.remediate);
   }
 
+  /** Only on resources carrying the managed tag: IAM enforces what the actuation checks. */
+  private get tagged() {
+    return { StringEquals: { [`aws:ResourceTag/${this.p.config.managedTagKey}`]: 'true' } };
+  }
+
+  /**
+   * Applying a capacity plan's weights to mixed-instances groups (`capacityPlanApply`): the
+   * actuator may update a managed group's overrides and desired capacity. Auto Scaling checks
+   * that the caller may launch from the group's launch template, so RunInstances is allowed only
+   * for what a launch template specifies, and PassRole only towards EC2 (the template's instance
+   * profile). Off by default: it is more than setting a desired capacity.
+   */
+  allowMixedInstances(fn: NodejsFunction): void {
+    const { account, region, partition } = Stack.of(this);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['autoscaling:UpdateAutoScalingGroup'],
+        resources: [
+          `arn:${partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/*`,
+        ],
+        conditions: this.tagged,
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ec2:RunInstances'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'ec2:LaunchTemplate': `arn:${partition}:ec2:${region}:${account}:launch-template/*` },
+          Bool: { 'ec2:IsLaunchTemplateResource': 'true' },
+        },
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      }),
+    );
+  }
+
   /**
    * Capacity changes only on resources carrying the managed tag: IAM enforces what the actuation
    * checks. The one place the condition is written, for every function that scales.
    */
   private allowTaggedScaling(fn: NodejsFunction): void {
     const { account, region, partition } = Stack.of(this);
-    const tagged = { StringEquals: { [`aws:ResourceTag/${this.p.config.managedTagKey}`]: 'true' } };
+    const tagged = this.tagged;
     const groups = 'autoScalingGroup:*:autoScalingGroupName/*';
     fn.addToRolePolicy(
       new PolicyStatement({

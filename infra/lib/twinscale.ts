@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -6,7 +7,7 @@ import { TwinApi } from './api.js';
 import { type TwinscaleConfig, TwinscaleConfigSchema, type TwinscaleProps } from './config.js';
 import { TwinData } from './data.js';
 import { TwinFunctions } from './functions.js';
-import { acknowledge, REASONS } from './nag-acknowledgements.js';
+import { acknowledge, arnToken, REASONS } from './nag-acknowledgements.js';
 import { TwinObservability } from './observability.js';
 import { TwinSchedules } from './schedules.js';
 import { TwinWorkflows } from './workflows.js';
@@ -81,6 +82,17 @@ export class Twinscale extends Construct {
       optimize: this.workflows.machines.optimize,
       remediate: this.workflows.machines.remediate,
     });
+    // Capacity plans are applied by the actuator on the API's behalf: the API holds no scaling rights
+    if (this.config.capacityPlanApply) {
+      this.functions.allowMixedInstances(fn.actuator);
+      fn.actuator.grantInvoke(this.api.fn);
+      acknowledge(
+        this.api.fn.role as Role,
+        `IAM5[Resource::${arnToken(fn.actuator)}:*]`,
+        REASONS.ownFunction,
+      );
+      this.api.fn.addEnvironment('ACTUATOR_FUNCTION_NAME', fn.actuator.functionName);
+    }
     this.observability = new TwinObservability(this, 'Observability', {
       key: this.data.key,
       functions: { ...fn, api: this.api.fn },

@@ -456,4 +456,35 @@ describe('Twinscale CDK construct', () => {
     expect(remediateSchedule(off)).toBeUndefined();
     off.resourceCountIs('AWS::Scheduler::Schedule', 3);
   });
+
+  test('applying capacity plans is off by default; on, the API may only invoke the actuator, which may update managed groups and launch from their templates', () => {
+    const updates = (t: Template) =>
+      statements(t).filter((st) => [st.Action].flat().includes('autoscaling:UpdateAutoScalingGroup'));
+    expect(updates(template)).toEqual([]);
+    expect(JSON.stringify(roleStatements(template, 'api'))).not.toMatch(/lambda:InvokeFunction/);
+
+    const { app, stack } = build({ capacityPlanApply: true }, true);
+    expect(() => app.synth()).not.toThrow();
+    const on = Template.fromStack(stack);
+    const actuator = roleStatements(on, 'actuator');
+    const update = actuator.find((st) => [st.Action].flat().includes('autoscaling:UpdateAutoScalingGroup'));
+    expect(update?.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/twinscale:managed': 'true' },
+    });
+    const launch = actuator.find((st) => [st.Action].flat().includes('ec2:RunInstances'));
+    expect(launch?.Condition).toMatchObject({ Bool: { 'ec2:IsLaunchTemplateResource': 'true' } });
+    const pass = actuator.find((st) => [st.Action].flat().includes('iam:PassRole'));
+    expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+    // only the actuator gets them: the API invokes it, and holds no scaling right itself
+    expect(updates(on)).toHaveLength(1);
+    const api = roleStatements(on, 'api');
+    expect(JSON.stringify(api)).toMatch(/lambda:InvokeFunction/);
+    expect(JSON.stringify(api)).not.toMatch(/autoscaling:(Update|SetDesired)/);
+    const apiFn = Object.values(on.findResources('AWS::Lambda::Function')).find((f) =>
+      String((f as { Properties: { Description?: string } }).Properties.Description).startsWith(
+        'Twinscale api:',
+      ),
+    ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(apiFn.Properties.Environment.Variables.ACTUATOR_FUNCTION_NAME).toBeDefined();
+  });
 });

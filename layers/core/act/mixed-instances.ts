@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Controls } from '../store/twin-store.js';
+import { ScalingTargetRefSchema, TwinIdSchema } from '../twin/twin.js';
 import { clampToSafety } from './actuate.js';
 import {
   describeRef,
@@ -9,23 +11,62 @@ import {
 } from './scaling-target.js';
 
 /** A capacity plan's hour for one Auto Scaling group: the types and weights, and the desired capacity in weight units. */
-export interface MixRequest {
-  twinId: string;
-  target: ScalingTargetRef;
-  weights: InstanceWeight[];
-  desired: number;
-  maxStep: number;
-  minInstances?: number;
-  maxInstances?: number;
+export const MixRequestSchema = z.object({
+  twinId: TwinIdSchema,
+  target: ScalingTargetRefSchema,
+  weights: z
+    .array(
+      z.object({
+        instanceType: z.string().min(1),
+        weightedCapacity: z.number().int().min(1).max(999).optional(),
+      }),
+    )
+    .min(1)
+    .max(40),
+  desired: z.number().int().min(0),
+  maxStep: z.number().int().positive(),
+  minInstances: z.number().int().min(0).optional(),
+  maxInstances: z.number().int().positive().optional(),
+});
+export type MixRequest = z.infer<typeof MixRequestSchema>;
+
+export const MixResultSchema = z.object({
+  /** `recorded-only`: the kill switch was on; nothing was called. */
+  action: z.enum(['applied', 'none', 'recorded-only']),
+  from: z.number().optional(),
+  to: z.number().optional(),
+  boundBy: z.enum(['max-step', 'min', 'max']).optional(),
+  message: z.string(),
+});
+export type MixResult = z.infer<typeof MixResultSchema>;
+
+/**
+ * The actuator's answer to a mix request from another function (the API, which holds no scaling
+ * rights): the result, or the refusal the route reports per twin (its error's name and message).
+ */
+export const MixAnswerSchema = z.union([
+  z.object({ result: MixResultSchema }),
+  z.object({ refused: z.object({ name: z.string(), message: z.string() }) }),
+]);
+export type MixAnswer = z.infer<typeof MixAnswerSchema>;
+
+/** A refusal the actuator answered for a mix request made from another function (the API). */
+export class MixRefusedError extends Error {
+  override readonly name = 'MixRefusedError';
 }
 
-export interface MixResult {
-  /** `recorded-only`: the kill switch was on; nothing was called. */
-  action: 'applied' | 'none' | 'recorded-only';
-  from?: number;
-  to?: number;
-  boundBy?: 'max-step' | 'min' | 'max';
-  message: string;
+/** Refusals a mix request may meet: answered, not failed, so the caller can tell the twin why. */
+export const isMixRefusal = (e: unknown): e is Error =>
+  e instanceof NotMixedInstancesError || e instanceof NotManagedError || e instanceof MixRefusedError;
+
+/** A mix applied, as the actuator answers another function: the result, or the refusal; faults still throw. */
+export async function mixAnswer(apply: () => Promise<MixResult>): Promise<MixAnswer> {
+  try {
+    return { result: await apply() };
+  } catch (e) {
+    if (!isMixRefusal(e)) throw e;
+    return { refused: { name: e.name, message: e.message } };
+  }
 }
 
 /** Weights apply only to an Auto Scaling group with a mixed-instances policy. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { type MixResult, NotMixedInstancesError } from '../../act/mixed-instances.js';
-import { NotManagedError } from '../../act/scaling-target.js';
+import { isMixRefusal, type MixResult } from '../../act/mixed-instances.js';
 import { PlanInfeasibleError } from '../../groups/capacity-plan.js';
 import { InstanceCatalogSchema } from '../../groups/catalog.js';
 import { GroupInputError } from '../../groups/group-forecast.js';
@@ -219,7 +218,7 @@ export const groupRoutes = [
         throw new ApiError(
           501,
           'not-available',
-          'this API holds no scaling rights (in AWS the API function may not scale): apply the plan where Twinscale runs its actuator (the local runtime), or set the weights it shows by hand',
+          'applying capacity plans is off in this deployment: deploy with -c capacityPlanApply=true (the actuator then applies them on the API’s behalf), or set the weights the plan shows by hand',
         );
       const now = ports.now();
       const results: Record<string, unknown>[] = [];
@@ -245,14 +244,7 @@ export const groupRoutes = [
           applied.push(application);
           results.push(application);
         } catch (e) {
-          if (
-            !(
-              e instanceof PlanApplyError ||
-              e instanceof NotMixedInstancesError ||
-              e instanceof NotManagedError
-            )
-          )
-            throw e;
+          if (!(e instanceof PlanApplyError || isMixRefusal(e))) throw e;
           results.push({ twinId: twin.id, refused: e.message });
         }
       }
