@@ -107,7 +107,8 @@ export function planTaskFamilyUnit(f: TaskFamily): UnitPlan {
       );
     const id = twinIdFor('ecs', `${f.cluster}-${s.name}`);
     twins.push({
-      twin: twinInputOf(id, target, [...loads, cpuQuery(target)]),
+      // the task definition family is the family: its services share the shape of their load
+      twin: twinInputOf(id, target, [...loads, cpuQuery(target)], f.family),
       resource: s.name,
       type: 'AWS::ECS::Service',
       resolved: true,

@@ -15,6 +15,7 @@ import {
   twinInputOf,
   type UnitFinding,
   type UnitPlan,
+  unitFamilyOf,
   unitTwinId,
 } from './unit-plan.js';
 
@@ -527,7 +528,12 @@ export function planTemplateUnit(input: TemplateUnitInput): UnitPlan {
 
   const twins: PlannedTwin[] = scalables.map((s) => {
     const dependsOn = edges.filter((e) => e.from === s.twinId).map((e) => ({ to: e.to }));
-    const twin = twinInputOf(s.twinId, s.target, s.metrics);
+    const cdkPath = s.resource.Metadata?.['aws:cdk:path'];
+    const family = unitFamilyOf({
+      cdkPath: typeof cdkPath === 'string' ? cdkPath : undefined,
+      logicalId: s.id,
+    });
+    const twin = twinInputOf(s.twinId, s.target, s.metrics, family);
     return {
       twin: dependsOn.length ? { ...twin, dependsOn } : twin,
       resource: s.id,

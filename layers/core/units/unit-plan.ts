@@ -74,6 +74,7 @@ export function twinInputOf(
   id: string,
   target: TwinInput['target'],
   metrics: TwinInput['metrics'],
+  family?: string,
 ): TwinInput & { id: string } {
   const twin = {
     id,
@@ -81,6 +82,7 @@ export function twinInputOf(
     metrics,
     source: 'discovered' as const,
     policy: { mode: 'forecast-only' as const },
+    ...(family ? { family } : {}),
   };
   TwinInputSchema.parse(twin);
   return twin;
@@ -88,3 +90,15 @@ export function twinInputOf(
 
 /** The last part of an ARN or URL (`…/service/cluster/name` → `name`), or the value itself. */
 export const lastSegment = (value: string): string => value.split(/[/:]/).filter(Boolean).pop() ?? value;
+
+/**
+ * The cold-start family of a twin found in a template (twin.ts `family`): its place in the unit,
+ * the same in every environment the unit is deployed to, so `shop-staging`'s fleet gives
+ * `shop-prod`'s new one its prior: its CDK construct path without the stack's name when the
+ * template has path metadata, else its logical id (CDK derives that from the path too). Not the
+ * task definition's family: CDK names those after the stack, so they differ between environments.
+ */
+export function unitFamilyOf(o: { cdkPath?: string; logicalId: string }): string {
+  const inUnit = o.cdkPath?.split('/').slice(1).join('/');
+  return `unit:${inUnit || o.logicalId}`.replace(/[^A-Za-z0-9_.:/-]+/g, '-').slice(0, 255);
+}

@@ -23,8 +23,8 @@ const newApp = () =>
  * sending orders to a queue a worker consumes (QueueProcessingFargateService), a cron service with
  * nothing in front of it, and an EC2 fleet behind its own ALB.
  */
-function shopTemplate(): CfnTemplate {
-  const stack = new Stack(newApp(), 'Shop', { env: { account: '123456789012', region: 'us-east-1' } });
+function shopTemplate(stackName = 'Shop'): CfnTemplate {
+  const stack = new Stack(newApp(), stackName, { env: { account: '123456789012', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
   cluster.addDefaultCloudMapNamespace({ name: 'shop.local' });
@@ -167,5 +167,19 @@ describe('Function: planTemplateUnit on synthesized CDK templates', () => {
     expect(plan.twins.find((t) => t.twin.id === 'ecs-shop-shop-worker')?.twin.metrics[0].dimensions).toEqual([
       { name: 'QueueName', value: 'shop-orders' },
     ]);
+  });
+
+  test('each twin gets a cold-start family that is the same in every environment the unit is deployed to', () => {
+    const families = (stackName: string) =>
+      planTemplateUnit({ unit: stackName, kind: 'template', template: shopTemplate(stackName) }).twins.map(
+        (t) => [t.resource, t.twin.family],
+      );
+    const prod = families('ShopProd');
+    const staging = families('ShopStaging');
+    expect(prod).toHaveLength(5);
+    expect(staging).toEqual(prod);
+    // one family per fleet, named by its place in the app, not by the stack
+    expect(new Set(prod.map(([, f]) => f)).size).toBe(5);
+    for (const [, f] of prod) expect(f).toMatch(/^unit:(Api|Web|Worker|Cron|Fleet)/);
   });
 });
