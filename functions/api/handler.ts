@@ -26,6 +26,8 @@ const env = parseEnv(
     REMEDIATE_STATE_MACHINE_ARN: z
       .string()
       .startsWith('arn:', 'REMEDIATE_STATE_MACHINE_ARN: the remediate state machine'),
+    /** The tag that groups twins into tenants (a deployment setting, tenantTagKey). */
+    TENANT_TAG_KEY: z.string().min(1).optional(),
     /** Set when the deployment lets capacity plans be applied (capacityPlanApply): the actuator does it. */
     ACTUATOR_FUNCTION_NAME: z.string().min(1).optional(),
   }),
@@ -40,6 +42,7 @@ const api = createApi(
       remediate: env.REMEDIATE_STATE_MACHINE_ARN,
     }),
     now: Date.now,
+    ...(env.TENANT_TAG_KEY ? { groupTagKey: env.TENANT_TAG_KEY } : {}),
     ...(env.ACTUATOR_FUNCTION_NAME
       ? { applyMix: actuatorMix(new LambdaClient({}), env.ACTUATOR_FUNCTION_NAME) }
       : {}),

@@ -66,6 +66,7 @@ export class TwinApi extends Construct {
       SCENARIO_STATE_MACHINE_ARN: p.scenario.stateMachineArn,
       OPTIMIZE_STATE_MACHINE_ARN: p.optimize.stateMachineArn,
       REMEDIATE_STATE_MACHINE_ARN: p.remediate.stateMachineArn,
+      TENANT_TAG_KEY: p.config.tenantTagKey,
     });
     p.table.grantReadWriteData(this.fn);
     for (const machine of started(p)) {

@@ -67,6 +67,11 @@ export const TwinscaleConfigSchema = z.object({
     .default(20)
     .describe('API Gateway steady-state requests per second, across callers'),
   apiBurstLimit: z.coerce.number().int().positive().max(5_000).default(40).describe('API Gateway burst'),
+  tenantTagKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, 'tenantTagKey: a tag key (letters, digits, _ . : / = + @ -)')
+    .default('twinscale:tenant')
+    .describe('the tag whose value groups twins into tenants (GET /groups, capacity plans)'),
   capacityPlanApply: z
     .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
     .default(false)

@@ -486,5 +486,7 @@ describe('Twinscale CDK construct', () => {
       ),
     ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
     expect(apiFn.Properties.Environment.Variables.ACTUATOR_FUNCTION_NAME).toBeDefined();
+    // the tenant tag is a deployment setting the API is told of
+    expect(apiFn.Properties.Environment.Variables.TENANT_TAG_KEY).toBe('twinscale:tenant');
   });
 });
