@@ -2,7 +2,7 @@ import { DynamoTwinStore } from '../../layers/aws/dynamo/dynamo-twin-store.js';
 import { applyMix } from '../../layers/core/act/mixed-instances.js';
 import { createApi } from '../../layers/core/api/router.js';
 import { seededRandom } from '../../layers/core/seeded-random.js';
-import { REQUEST_COUNT, requestCountTwin } from '../../local/fixtures/twins.js';
+import { fittedCapacity, REQUEST_COUNT, requestCountTwin } from '../../local/fixtures/twins.js';
 import { SimulatedTargets } from '../../local/targets/simulated-targets.js';
 import { apiClient, noWorkflows } from '../support/api-client.js';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.js';
@@ -207,6 +207,58 @@ describe('tenant groups and capacity plans through the API (dynalite)', () => {
     expect(read.body).toMatchObject({ ...catalog, source: 'stored', currency: 'USD' });
     expect(bad.status).toBe(400);
     expect(fields(bad)).toEqual(['body.referenceType']);
+  });
+
+  test('relative capacity left out is measured on twins of one family on two types; GET /catalog and the plan say where each came from', async () => {
+    // two storefronts outside the tenant: the same family and load metric, on large and xlarge,
+    // with capacity models fitted from their own load and CPU (a line, not a number set by hand)
+    const fitted = (c: number) => ({ ...fittedCapacity(c), idleUtilization: 5, utilizationPerLoad: 60 / c });
+    for (const [id, type, capacity] of [
+      ['storefront-eu', 'c7g.large', 100],
+      ['storefront-us', 'c7g.xlarge', 190],
+    ] as const)
+      await store.createTwin(
+        requestCountTwin(id, capacity, {
+          family: 'storefront',
+          tags: { 'twinscale:instance-type': type },
+          capacityModel: fitted(capacity),
+        }),
+      );
+    const types = [
+      { name: 'c7g.large', vCPU: 2, memoryGiB: 4, pricePerHour: 0.0725 },
+      { name: 'c7g.xlarge', vCPU: 4, memoryGiB: 8, pricePerHour: 0.145 },
+      { name: 'c7g.2xlarge', vCPU: 8, memoryGiB: 16, pricePerHour: 0.29 },
+    ];
+    await call('PUT', '/catalog', { referenceType: 'c7g.large', types });
+
+    const read = await call('GET', '/catalog');
+    const p = await plan();
+    await call('PUT', '/catalog', {
+      referenceType: 'c7g.large',
+      types: types.map((t) => (t.name === 'c7g.xlarge' ? { ...t, relativeCapacity: 2 } : t)),
+    });
+    const declared = await call('GET', '/catalog');
+
+    // the catalog reads back as put (a client may PUT it back unchanged); asPlanned beside it
+    expect(read.body.types).toEqual(types);
+    const from = (t: { name: string; relativeCapacity: number; relativeCapacityFrom: string }) => [
+      t.name,
+      t.relativeCapacity,
+      t.relativeCapacityFrom,
+    ];
+    expect(read.body.asPlanned.map(from)).toEqual([
+      ['c7g.large', 1, 'vCPU (the reference type)'],
+      ['c7g.xlarge', 1.9, 'measured (2 twins in family storefront, against c7g.large)'],
+      ['c7g.2xlarge', 4, 'vCPU (8 against 2 on c7g.large)'],
+    ]);
+    expect(p.status).toBe(201);
+    expect(p.body.types.map(from)).toEqual(read.body.asPlanned.map(from));
+    expect(p.body.types[1].relativeCapacitySource).toBe('measured');
+    expect(declared.body.asPlanned[1]).toMatchObject({
+      relativeCapacity: 2,
+      relativeCapacitySource: 'declared',
+      measured: { relativeCapacity: 1.9, twins: ['storefront-eu', 'storefront-us'] },
+    });
   });
 
   test('apply: weights and desired on the mixed-instances group within the max step; the other member refused', async () => {

@@ -1,10 +1,18 @@
 import { z } from 'zod';
+import type { RelativeCapacityMeasurement } from './measured-capacity.js';
+
+/**
+ * A twin tag naming the instance type a member runs: priced for the group's cost (absent: the
+ * reference type), and the type its fitted capacity model measures (absent: it measures none).
+ */
+export const INSTANCE_TYPE_TAG = 'twinscale:instance-type';
 
 /**
  * One instance type a capacity plan may use. `relativeCapacity` is the load it serves relative
  * to the catalog's reference type (the type the twins' capacity models were measured on): declared
- * (a benchmark, or a twin's capacity model on that type divided by the reference's), or, when
- * left out, assumed in proportion to vCPUs (said so in the plan).
+ * (a benchmark), or, when left out, measured on the fleet's own twins where twins of one family run
+ * on this type and the reference or a declared type (measured-capacity.ts), else assumed in proportion to vCPUs; the
+ * plan and GET /catalog say which.
  */
 export const InstanceTypeSchema = z
   .object({
@@ -66,24 +74,63 @@ export const DEFAULT_CATALOG: InstanceCatalog = InstanceCatalogSchema.parse({
   ],
 });
 
-/** A catalog type with its relative capacity settled: declared, or assumed from vCPUs. */
+/** A catalog type with its relative capacity settled: declared, measured, or assumed from vCPUs. */
 export interface PlannedType {
   name: string;
   pricePerHour: number;
   relativeCapacity: number;
-  relativeCapacitySource: 'declared' | 'vcpu';
+  relativeCapacitySource: 'declared' | 'measured' | 'vcpu';
+  /** Where the value came from, for people: `declared`, `measured (2 twins in family web, against c7g.large)`, `vCPU (…)`. */
+  relativeCapacityFrom: string;
+  /** What the fleet measured, also when a declaration wins over it. */
+  measured?: RelativeCapacityMeasurement;
   maxCount?: number;
 }
 
-/** The catalog's types with every relative capacity known (the reference's vCPUs count as 1). */
-export function plannedTypes(catalog: InstanceCatalog): PlannedType[] {
+/**
+ * The catalog's types with every relative capacity known: declared wins; else the fleet's
+ * measurement (`measured`, from measureRelativeCapacities); else vCPUs over the reference's (the
+ * reference counting as its declared value, or 1).
+ */
+export function plannedTypes(
+  catalog: InstanceCatalog,
+  measured: ReadonlyMap<string, RelativeCapacityMeasurement> = new Map(),
+): PlannedType[] {
   const ref = catalog.types.find((t) => t.name === catalog.referenceType) ?? catalog.types[0];
   const refCapacity = ref.relativeCapacity ?? 1;
-  return catalog.types.map((t) => ({
-    name: t.name,
-    pricePerHour: t.pricePerHour,
-    relativeCapacity: t.relativeCapacity ?? (refCapacity * t.vCPU) / ref.vCPU,
-    relativeCapacitySource: t.relativeCapacity === undefined ? 'vcpu' : 'declared',
-    ...(t.maxCount !== undefined ? { maxCount: t.maxCount } : {}),
-  }));
+  return catalog.types.map((t) => {
+    const m = measured.get(t.name);
+    const settled: Pick<PlannedType, 'relativeCapacity' | 'relativeCapacitySource' | 'relativeCapacityFrom'> =
+      t.relativeCapacity !== undefined
+        ? {
+            relativeCapacity: t.relativeCapacity,
+            relativeCapacitySource: 'declared',
+            relativeCapacityFrom: 'declared',
+          }
+        : m
+          ? {
+              relativeCapacity: m.relativeCapacity,
+              relativeCapacitySource: 'measured',
+              relativeCapacityFrom: measuredFrom(m),
+            }
+          : {
+              relativeCapacity: (refCapacity * t.vCPU) / ref.vCPU,
+              relativeCapacitySource: 'vcpu',
+              relativeCapacityFrom:
+                t.name === ref.name
+                  ? 'vCPU (the reference type)'
+                  : `vCPU (${t.vCPU} against ${ref.vCPU} on ${ref.name})`,
+            };
+    return {
+      name: t.name,
+      pricePerHour: t.pricePerHour,
+      ...settled,
+      ...(m ? { measured: m } : {}),
+      ...(t.maxCount !== undefined ? { maxCount: t.maxCount } : {}),
+    };
+  });
 }
+
+const measuredFrom = (m: RelativeCapacityMeasurement): string =>
+  `measured (${m.twins.length} twins in ${m.families.length === 1 ? 'family' : 'families'} ${m.families.join(', ')}, ` +
+  `against ${m.against.join(', ')})`;

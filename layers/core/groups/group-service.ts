@@ -10,7 +10,13 @@ import { normalQuantile } from '../stats.js';
 import { allTwins, type TwinStore } from '../store/twin-store.js';
 import type { Twin } from '../twin/twin.js';
 import { checkPlan, nextHour, searchCapacityPlan } from './capacity-plan.js';
-import { DEFAULT_CATALOG, type InstanceCatalog, plannedTypes } from './catalog.js';
+import {
+  DEFAULT_CATALOG,
+  INSTANCE_TYPE_TAG,
+  type InstanceCatalog,
+  type PlannedType,
+  plannedTypes,
+} from './catalog.js';
 import {
   FORECAST_HISTORY_DAYS,
   forecastGroup,
@@ -22,11 +28,11 @@ import {
   hourlyDemand,
   type MemberLoad,
 } from './group-forecast.js';
+import { measureFromTwins } from './measured-capacity.js';
 import { DEFAULT_GROUP_TAG, groupTwins, type TwinGroup } from './membership.js';
 import type { CapacityPlanRecord } from './plan-record.js';
 
-/** A twin tag naming the instance type a member runs (priced for the group's cost); absent: the reference type. */
-export const INSTANCE_TYPE_TAG = 'twinscale:instance-type';
+export { INSTANCE_TYPE_TAG };
 /** Hours a capacity plan covers. */
 export const PLAN_HOURS = 24;
 
@@ -39,6 +45,17 @@ export async function findGroup(store: GroupStore, tenant: string, tagKey = DEFA
 
 export const catalogOf = async (store: Pick<TwinStore, 'getCatalog'>): Promise<InstanceCatalog> =>
   (await store.getCatalog()) ?? DEFAULT_CATALOG;
+
+/**
+ * The catalog's types as a plan uses them: each relative capacity declared, else measured on the
+ * whole fleet's twins (not only one group's: any family running on two types tells), else from vCPUs.
+ */
+export async function plannedTypesOf(
+  store: Pick<TwinStore, 'listTwins'>,
+  catalog: InstanceCatalog,
+): Promise<PlannedType[]> {
+  return plannedTypes(catalog, measureFromTwins(catalog, await allTwins(store)));
+}
 
 interface ReadMember {
   twin: Twin;
@@ -265,7 +282,7 @@ export async function planGroupCapacity(
   now: number,
 ): Promise<CapacityPlanRecord> {
   const catalog = req.catalog ?? (await catalogOf(store));
-  const types = plannedTypes(catalog);
+  const types = await plannedTypesOf(store, catalog);
   const read = await readMembers(store, g, now);
   const firstHour = nextHour(now);
   const f = forecastOf(read, g.tenant, now, firstHour);

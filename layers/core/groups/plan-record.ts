@@ -42,6 +42,26 @@ export const PlanApplicationSchema = z.object({
 });
 export type PlanApplication = z.infer<typeof PlanApplicationSchema>;
 
+/** A catalog type as a plan uses it (catalog.ts `PlannedType`). */
+export const PlannedTypeSchema = z.object({
+  name: z.string(),
+  pricePerHour: z.number(),
+  relativeCapacity: z.number(),
+  relativeCapacitySource: z.enum(['declared', 'measured', 'vcpu']),
+  /** Where the value came from, in words; plans stored before measurement have none. */
+  relativeCapacityFrom: z.string().optional(),
+  /** The fleet's measurement (measured-capacity.ts), also when a declaration won over it. */
+  measured: z
+    .object({
+      relativeCapacity: z.number(),
+      twins: z.array(z.string()),
+      families: z.array(z.string()),
+      against: z.array(z.string()),
+    })
+    .optional(),
+  maxCount: z.number().optional(),
+});
+
 /**
  * A tenant group's capacity plan for a day: a recommendation, stored so the dashboard and the
  * apply route read the latest. Capacities are in reference instances (groups/group-forecast.ts).
@@ -58,15 +78,7 @@ export const CapacityPlanRecordSchema = z.object({
   unit: z.literal('reference-instances'),
   currency: z.string(),
   referenceType: z.string(),
-  types: z.array(
-    z.object({
-      name: z.string(),
-      pricePerHour: z.number(),
-      relativeCapacity: z.number(),
-      relativeCapacitySource: z.enum(['declared', 'vcpu']),
-      maxCount: z.number().optional(),
-    }),
-  ),
+  types: z.array(PlannedTypeSchema),
   hours: z.array(
     z.object({
       hour: z.string(),

@@ -19,6 +19,7 @@ const type = (
   relativeCapacity,
   pricePerHour,
   relativeCapacitySource: 'declared',
+  relativeCapacityFrom: 'declared',
   ...(maxCount !== undefined ? { maxCount } : {}),
 });
 

@@ -3,13 +3,20 @@ import { isMixRefusal, type MixResult } from '../../act/mixed-instances.js';
 import { PlanInfeasibleError } from '../../groups/capacity-plan.js';
 import { InstanceCatalogSchema } from '../../groups/catalog.js';
 import { GroupInputError } from '../../groups/group-forecast.js';
-import { catalogOf, findGroup, groupView, planGroupCapacity } from '../../groups/group-service.js';
+import {
+  catalogOf,
+  findGroup,
+  groupView,
+  planGroupCapacity,
+  plannedTypesOf,
+} from '../../groups/group-service.js';
 import { DEFAULT_GROUP_TAG, GroupNameSchema, groupTwins } from '../../groups/membership.js';
 import { mixForTwin, PlanApplyError } from '../../groups/plan-apply.js';
 import {
   type CapacityPlanRecord,
   CapacityPlanRecordSchema,
   type PlanApplication,
+  PlannedTypeSchema,
 } from '../../groups/plan-record.js';
 import { allTwins, TwinConflictError, type TwinStore } from '../../store/twin-store.js';
 import { TwinIdSchema, TwinSchema, TwinTagsSchema } from '../../twin/twin.js';
@@ -138,24 +145,34 @@ export const groupRoutes = [
   route({
     method: 'GET',
     path: '/catalog',
-    summary: 'The instance types capacity plans choose from (the example list until one is put)',
+    summary:
+      'The instance types capacity plans choose from (the example list until one is put), and asPlanned: each type’s relative capacity as a plan would use it now, and where it came from (declared; measured on twins of one family and load metric, tagged twinscale:instance-type, with fitted capacity models, on this type and the reference or a declared type; else vCPU)',
     response: {
       status: 200,
-      schema: InstanceCatalogSchema.extend({ source: z.enum(['stored', 'default']) }),
-      description: 'the catalog',
+      schema: InstanceCatalogSchema.extend({
+        source: z.enum(['stored', 'default']),
+        asPlanned: z.array(PlannedTypeSchema),
+      }),
+      description: 'the catalog as stored (put it back as is), with asPlanned beside it',
     },
     async handle(_, { store }) {
       const stored = await store.getCatalog();
+      const catalog = stored ?? (await catalogOf(store));
       return {
         status: 200,
-        body: { ...(stored ?? (await catalogOf(store))), source: stored ? 'stored' : 'default' },
+        body: {
+          ...catalog,
+          source: stored ? 'stored' : 'default',
+          asPlanned: await plannedTypesOf(store, catalog),
+        },
       };
     },
   }),
   route({
     method: 'PUT',
     path: '/catalog',
-    summary: 'Replace the instance type catalog (types with vCPU, memory, price per hour, relative capacity)',
+    summary:
+      'Replace the instance type catalog (types with vCPU, memory, price per hour, relative capacity: leave it out to have it measured on the fleet’s twins where it can be, else taken from vCPUs)',
     body: InstanceCatalogSchema,
     response: { status: 200, schema: InstanceCatalogSchema, description: 'the catalog as stored' },
     async handle({ body }, { store, now }) {
@@ -168,7 +185,7 @@ export const groupRoutes = [
     method: 'POST',
     path: '/groups/{tenant}/capacity-plan',
     summary:
-      'Plan the next 24 hours of the group: how many of each instance type per hour, the cheapest mix the genetic search finds that serves the forecast quantile at the target utilization, checked by the simulator; stored as a recommendation',
+      'Plan the next 24 hours of the group: how many of each instance type per hour, the cheapest mix the genetic search finds that serves the forecast quantile at the target utilization, checked by the simulator; stored as a recommendation. Each of its types says where its relative capacity came from (declared, measured, vCPU)',
     params: TenantParamsSchema,
     body: CapacityPlanBodySchema,
     response: {
