@@ -123,6 +123,27 @@ describe('tenant groups and capacity plans through the API (dynalite)', () => {
     expect(r.body.latestPlan).toBeNull();
   });
 
+  test('members on bigger instance types count in reference instances: capacity per instance over the type’s relative capacity', async () => {
+    // the same load on two tenants: one on the reference type at 100 an instance, one on
+    // c7g.xlarge (2 reference instances) at 200 an instance: both need the same reference capacity
+    const metrics = [{ ...REQUEST_COUNT, periodSeconds: 300 }];
+    await store.createTwin(
+      requestCountTwin('small-a', 100, { metrics, tags: { 'twinscale:tenant': 'small' } }),
+    );
+    await store.createTwin(
+      requestCountTwin('big-a', 200, {
+        metrics,
+        tags: { 'twinscale:tenant': 'big', 'twinscale:instance-type': 'c7g.xlarge' },
+      }),
+    );
+    for (const id of ['small-a', 'big-a']) await store.appendSamples(id, 'requests', load(900, 7));
+
+    const small = (await call('GET', '/groups/small')).body.forecast.hours;
+    const big = (await call('GET', '/groups/big')).body.forecast.hours;
+
+    for (let h = 0; h < 24; h++) expect(big[h].p50).toBeCloseTo(small[h].p50, 6);
+  });
+
   test('POST capacity-plan: a stored recommendation meeting the quantile every hour, no dearer than one type', async () => {
     const started = performance.now();
     const r = await plan();

@@ -81,24 +81,35 @@ async function readMembers(store: GroupStore, g: TwinGroup, now: number): Promis
   );
 }
 
-const memberLoads = (read: ReadMember[]): MemberLoad[] =>
-  read.flatMap((m) =>
-    m.load && m.twin.capacityModel
-      ? [
-          {
-            twinId: m.twin.id,
-            perMinute: m.load.perMinute,
-            capacityPerInstance: m.twin.capacityModel.capacityPerInstance,
-          },
-        ]
-      : [],
-  );
+/**
+ * Each member's load with its capacity per *reference* instance: its model's capacity is per
+ * instance of its own type (the `twinscale:instance-type` tag; untagged: the reference type), so
+ * it is divided by that type's relative capacity, and the members' demands add up in one unit.
+ */
+const memberLoads = (read: ReadMember[], types: readonly PlannedType[]): MemberLoad[] =>
+  read.flatMap((m) => {
+    if (!m.load || !m.twin.capacityModel) return [];
+    const own = types.find((t) => t.name === m.twin.tags?.[INSTANCE_TYPE_TAG]);
+    return [
+      {
+        twinId: m.twin.id,
+        perMinute: m.load.perMinute,
+        capacityPerInstance: m.twin.capacityModel.capacityPerInstance / (own?.relativeCapacity ?? 1),
+      },
+    ];
+  });
 
 const skippedOf = (read: ReadMember[]) =>
   read.flatMap((m) => (m.skipped ? [{ twinId: m.twin.id, reason: m.skipped }] : []));
 
-function forecastOf(read: ReadMember[], tenant: string, now: number, firstHour: number): GroupForecast {
-  const loads = memberLoads(read);
+function forecastOf(
+  read: ReadMember[],
+  types: readonly PlannedType[],
+  tenant: string,
+  now: number,
+  firstHour: number,
+): GroupForecast {
+  const loads = memberLoads(read, types);
   if (loads.length === 0)
     throw new GroupInputError(
       `group "${tenant}" has no member with load samples and a capacity model: ${skippedOf(read)
@@ -155,12 +166,12 @@ export async function groupView(
   quantile = 0.9,
 ): Promise<GroupView> {
   const catalog = await catalogOf(store);
-  const read = await readMembers(store, g, now);
+  const [read, types] = await Promise.all([readMembers(store, g, now), plannedTypesOf(store, catalog)]);
   const firstHour = nextHour(now);
   let forecast: GroupView['forecast'] = null;
   let forecastProblem: string | undefined;
   try {
-    const f = forecastOf(read, g.tenant, now, firstHour);
+    const f = forecastOf(read, types, g.tenant, now, firstHour);
     forecast = {
       unit: 'reference-instances',
       firstHour: new Date(firstHour).toISOString(),
@@ -285,7 +296,7 @@ export async function planGroupCapacity(
   const types = await plannedTypesOf(store, catalog);
   const read = await readMembers(store, g, now);
   const firstHour = nextHour(now);
-  const f = forecastOf(read, g.tenant, now, firstHour);
+  const f = forecastOf(read, types, g.tenant, now, firstHour);
   const hours = hourlyDemand(f, firstHour, PLAN_HOURS, req.quantile);
   const found = searchCapacityPlan({
     required: hours.map((h) => h.quantile / req.targetUtilization),
