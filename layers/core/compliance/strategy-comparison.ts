@@ -6,7 +6,7 @@ import type { ScalingPolicy } from '../policy/types.js';
 import { MINUTE_MS } from '../series/grid.js';
 import type { Sample } from '../series/read-trace.js';
 import { type FleetPhysics, instancesFor } from '../simulate/physics.js';
-import { scoreTimeline, type Timeline } from '../simulate/replay.js';
+import { emptyTimeline, recordMinute, scoreTimeline, type Timeline } from '../simulate/replay.js';
 import { FleetSimulation } from '../simulate/simulation.js';
 import { mergeOutages, transformDemand, type WhatIf, WhatIfSchema } from '../simulate/what-if.js';
 import { type ComplianceInput, evaluateCompliance, type ForecastBand } from './evaluate.js';
@@ -428,7 +428,7 @@ function runStrategy(c: RunContext): StrategyOutcome {
         if (action) actions.push(action);
       }
     }
-    record(tl, i, sim.step(demand, policy));
+    recordMinute(tl, i, sim.step(demand, policy));
   }
   const scores = scoreTimeline(tl, input.capacityPerInstance, physics);
   const instanceHours = hundredths(scores.instanceHours);
@@ -456,28 +456,6 @@ function outageMinutes(whatIf: WhatIf, n: number): Set<number> {
   for (const o of mergeOutages(whatIf.metricOutages))
     for (let m = o.fromMinute; m < Math.min(o.toMinute, n); m++) out.add(m);
   return out;
-}
-
-function emptyTimeline(demand: Float64Array): Timeline {
-  const n = demand.length;
-  return {
-    demand,
-    desired: new Int32Array(n),
-    inService: new Int32Array(n),
-    warming: new Int32Array(n),
-    utilization: new Float64Array(n),
-    breach: new Uint8Array(n),
-    unserved: new Float64Array(n),
-  };
-}
-
-function record(tl: Timeline, i: number, m: ReturnType<FleetSimulation['step']>): void {
-  tl.desired[i] = m.desired;
-  tl.inService[i] = m.inService;
-  tl.warming[i] = m.warming;
-  tl.utilization[i] = m.utilization;
-  tl.breach[i] = m.breach ? 1 : 0;
-  tl.unserved[i] = m.unserved;
 }
 
 /** Minutes in which the rule, judged with everything up to then, is broken. */

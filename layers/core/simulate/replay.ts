@@ -70,26 +70,39 @@ export function replay(policy: ScalingPolicy, input: ReplayInput): Replay {
     metricOutages: input.whatIf?.metricOutages,
   });
   const tl: Timeline = {
-    demand: demand.slice(start),
+    ...emptyTimeline(demand.slice(start)),
+    reasons: input.keepReasons ? [] : undefined,
+  };
+  for (let i = 0; i < n; i++) {
+    const m = sim.step(demand, policy);
+    recordMinute(tl, i, m);
+    tl.reasons?.push(m.reason);
+  }
+  return { timeline: tl, scores: scoreTimeline(tl, input.capacityPerInstance, physics) };
+}
+
+/** A timeline of `demand`'s minutes with nothing simulated yet. */
+export function emptyTimeline(demand: Float64Array): Timeline {
+  const n = demand.length;
+  return {
+    demand,
     desired: new Int32Array(n),
     inService: new Int32Array(n),
     warming: new Int32Array(n),
     utilization: new Float64Array(n),
     breach: new Uint8Array(n),
     unserved: new Float64Array(n),
-    reasons: input.keepReasons ? [] : undefined,
   };
-  for (let i = 0; i < n; i++) {
-    const m = sim.step(demand, policy);
-    tl.desired[i] = m.desired;
-    tl.inService[i] = m.inService;
-    tl.warming[i] = m.warming;
-    tl.utilization[i] = m.utilization;
-    tl.breach[i] = m.breach ? 1 : 0;
-    tl.unserved[i] = m.unserved;
-    tl.reasons?.push(m.reason);
-  }
-  return { timeline: tl, scores: scoreTimeline(tl, input.capacityPerInstance, physics) };
+}
+
+/** One simulated minute written into the timeline at `i`. */
+export function recordMinute(tl: Timeline, i: number, m: ReturnType<FleetSimulation['step']>): void {
+  tl.desired[i] = m.desired;
+  tl.inService[i] = m.inService;
+  tl.warming[i] = m.warming;
+  tl.utilization[i] = m.utilization;
+  tl.breach[i] = m.breach ? 1 : 0;
+  tl.unserved[i] = m.unserved;
 }
 
 /** The protocol's scores of a timeline. */
