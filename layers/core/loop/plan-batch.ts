@@ -163,8 +163,9 @@ async function planTwin(
   }
   // after the live decision is settled, so that nothing a candidate does can change it
   await planShadows(p, twin, outlook, target, shadowHistory, now, slot);
-  if (load) await watchDrift(p, twin, load, loadSamples, now, slot);
-  if (load && cpuSamples) await watchUtilizationDrift(p, twin, loadSamples, cpuSamples, now, slot);
+  // the twin as stored now: a prior kept this cycle moved its version on
+  if (load) await watchDrift(p, planned, load, loadSamples, now, slot);
+  if (load && cpuSamples) await watchUtilizationDrift(p, planned, loadSamples, cpuSamples, now, slot);
   const actuate = twin.policy.mode !== 'forecast-only' && !known;
   return { request, record, actuate };
 }
