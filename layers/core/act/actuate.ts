@@ -80,12 +80,16 @@ export function clampToSafety(
   const lo = Math.max(state.min, req.minInstances ?? 0);
   const hi = Math.min(state.max, req.maxInstances ?? Number.POSITIVE_INFINITY);
   if (lo > hi) throw new BoundsConflictError(req.target, lo, hi);
-  let to = req.desired;
+  // a NaN desired capacity (a broken plan, a bad request) holds the fleet where it is: a NaN
+  // compares false with everything, so it would pass every check below untouched
+  let to = Number.isNaN(req.desired) ? state.capacity : req.desired;
   let boundBy: ActuationResult['boundBy'];
   if (Math.abs(to - state.capacity) > req.maxStep) {
     to = state.capacity + Math.sign(to - state.capacity) * req.maxStep;
     boundBy = 'max-step';
   }
+  // whole instances: a fraction rounds up (still within the step from a whole capacity); no -0
+  to = Math.ceil(to) + 0;
   if (to < lo) return { to: lo, boundBy: 'min' };
   if (to > hi) return { to: hi, boundBy: 'max' };
   return { to, boundBy };

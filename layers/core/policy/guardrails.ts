@@ -25,20 +25,26 @@ export interface Guarded {
  * step per decision, then the bounds. Each decision says which rule set its number.
  */
 export function applyGuardrails(g: GuardrailInput): Guarded {
-  let desired = g.planned;
+  const previous = Number.isFinite(g.previous) ? g.previous : undefined;
+  // A NaN plan (a NaN forecast, a capacity per instance of 0) says nothing: hold where the fleet
+  // is. ±Infinity keeps its direction: the max step and the bounds cut it down.
+  let desired = Number.isNaN(g.planned) ? (previous ?? g.minInstances) : g.planned;
   let boundBy: Guarded['boundBy'] = 'plan';
+  // a NaN floor or ask compares false, so it is ignored
   if (g.reactiveFloor > desired) {
     desired = g.reactiveFloor;
     boundBy = 'reactive-floor';
   }
-  if (g.previous !== undefined && desired < g.previous && g.recentAsk > desired) {
-    desired = Math.min(g.previous, g.recentAsk);
+  if (previous !== undefined && desired < previous && g.recentAsk > desired) {
+    desired = Math.min(previous, g.recentAsk);
     boundBy = 'stabilization';
   }
-  if (g.previous !== undefined && Math.abs(desired - g.previous) > g.maxStep) {
-    desired = g.previous + Math.sign(desired - g.previous) * g.maxStep;
+  if (previous !== undefined && Math.abs(desired - previous) > g.maxStep) {
+    desired = previous + Math.sign(desired - previous) * g.maxStep;
     boundBy = 'max-step';
   }
+  // whole instances; a fraction rounds up, still within the step (previous + maxStep is whole); no -0
+  desired = Math.ceil(desired) + 0;
   if (desired < g.minInstances) return { desired: g.minInstances, boundBy: 'min-instances' };
   if (desired > g.maxInstances) return { desired: g.maxInstances, boundBy: 'max-instances' };
   return { desired, boundBy };
