@@ -30,6 +30,7 @@ import {
   summarizeForecast,
 } from '../bench/forecast-track.js';
 import { GRAPH_PAIR_DEFAULTS, runGraphTrack } from '../bench/graph-track.js';
+import { LOAD_DEFAULTS, runLoadTrack } from '../bench/load-track.js';
 import { runLoopTrack } from '../bench/loop-track.js';
 import {
   OPTIMIZE_SEARCH_DEFAULTS,
@@ -69,6 +70,7 @@ export const BENCH_TRACKS = [
   'graph',
   'drift',
   'coldstart',
+  'load',
 ] as const;
 
 export interface BenchOptions {
@@ -83,6 +85,8 @@ export interface BenchOptions {
   seed: number;
   population: number;
   generations: number;
+  seconds: number;
+  connections: number;
   json?: boolean;
 }
 
@@ -115,6 +119,10 @@ Tracks (shared/bench/PROTOCOL.md):
              (chosen by metric, source collection, unit); relMAE and coverage80 per cut, and the verdict
   graph      dependency pairs from the load traces: downstream = 0.6 × upstream 10 min later + another
              trace's real load; its 60-minute relMAE with the upstream's forecast propagated vs without
+  load       the local runtime (temporary home, loopback, a free port) under autocannon: --seconds each
+             on GET /twins/{id}/forecast and POST /twins/{id}/scenarios with --connections; req/s, p50/p99
+             latency, errors, non-2xx, and the scenario runs the POSTs start (peak under way, drained);
+             exit 1 unless zero errors, zero 5xx and every run finished
 Every track writes OUT/<track>-summary.json and OUT/<track>-summary.md and prints the markdown.
 Progress goes to stderr.`;
 
@@ -147,6 +155,12 @@ export async function runBench(track: string, o: BenchOptions, io: CliIo): Promi
     );
     writeSummary(rows.json, rows.markdown);
     return EXIT.ok;
+  }
+  if (track === 'load') {
+    const settings = { ...LOAD_DEFAULTS, seconds: o.seconds, connections: o.connections };
+    const rows = await runLoadTrack(settings, (line) => io.err(`${line}\n`));
+    writeSummary(rows.json, rows.markdown);
+    return rows.verdict.verdict === 'pass' ? EXIT.ok : EXIT.failed;
   }
   if (track === 'cost') {
     const rows = await runCostTrack({ days: 1, utilizationEveryMinutes: 60 }, io.progress('cost: cycles'));
@@ -386,6 +400,16 @@ export function benchCommand(io: CliIo, done: (code: number) => void): Command {
       new Option('--generations <n>', 'optimize: generations bred at most')
         .default(OPTIMIZE_SEARCH_DEFAULTS.generations)
         .argParser(wholeNumber('--generations', 0)),
+    )
+    .addOption(
+      new Option('--seconds <s>', 'load: seconds of load per route')
+        .default(LOAD_DEFAULTS.seconds)
+        .argParser(wholeNumber('--seconds', 1)),
+    )
+    .addOption(
+      new Option('--connections <n>', 'load: connections open at once')
+        .default(LOAD_DEFAULTS.connections)
+        .argParser(wholeNumber('--connections', 1)),
     )
     .option(
       '--json',

@@ -212,6 +212,8 @@ export async function startRuntime(
       /** The DynamoDB client under the store (the cost benchmark meters it). */
       client: dynamo.client,
       samples: samples as readonly LoadedSample[],
+      /** The scenario, optimize and remediate runs (the load benchmark counts those under way). */
+      workflows,
       /** Trace time now. */
       now: () => clock,
       /** Finishes the cycle under way, saves, and closes everything. */

@@ -1,5 +1,6 @@
 import { parseEvent, workflowEvent } from '../../functions/shared/parse-input.js';
 import { isTransient } from '../../layers/aws/retry.js';
+import { ApiError } from '../../layers/core/api/http.js';
 import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../layers/core/api/ports.js';
 import {
   RemediateEventSchema,
@@ -15,6 +16,14 @@ import { scenarioTask } from '../../layers/core/loop/scenario-task.js';
 import { ScenarioRequestSchema } from '../../layers/core/loop/twin-replay.js';
 import type { TwinStore } from '../../layers/core/store/twin-store.js';
 import { answerLocalTask, failAllLocalTasks, LocalStateMachine } from './local-state-machine.js';
+
+/**
+ * Runs of one workflow the API may have under way at once here: they share the process with the
+ * API, so past this a start is refused (429) rather than queued without end. Ten clients posting
+ * scenarios as fast as they are answered keep about 25 under way (`npm run bench -- load`).
+ * Step Functions' own quotas bound them in AWS.
+ */
+export const MAX_RUNS_UNDER_WAY: Partial<Record<WorkflowName, number>> = { scenario: 32, optimize: 8 };
 
 /** The local runtime's planning cadence: the scheduled optimization's time is a decision slot. */
 const SCHEDULE_MINUTES = 5;
@@ -84,6 +93,14 @@ export class LocalWorkflowRuns implements WorkflowRuns {
   async start(workflow: WorkflowName, name: string, input: unknown): Promise<void> {
     const key = `${workflow}/${name}`;
     if (this.runs.has(key)) return;
+    const bound = MAX_RUNS_UNDER_WAY[workflow];
+    // the runtime's own schedules (a weekly search, the hourly remediation) are not the API's to refuse
+    if (bound !== undefined && !name.startsWith('scheduled-') && this.tally(workflow).running >= bound)
+      throw new ApiError(
+        429,
+        'too-many-runs',
+        `${bound} ${workflow} runs are under way on this machine: retry once one has finished`,
+      );
     this.runs.set(key, { status: 'running' });
     const execution = this.machines[workflow].start(input, {
       context: { Execution: { Name: name, StartTime: new Date(this.now()).toISOString() } } as never,
@@ -100,6 +117,19 @@ export class LocalWorkflowRuns implements WorkflowRuns {
         this.stoppable.delete(execution.abort);
       });
     this.pending.add(run);
+  }
+
+  /** Runs started and not yet finished (the load benchmark watches that they do not pile up). */
+  underWay(): number {
+    return this.pending.size;
+  }
+
+  /** How many runs of a workflow this engine started are running, succeeded and failed. */
+  tally(workflow: WorkflowName): Record<'running' | 'succeeded' | 'failed', number> {
+    const n = { running: 0, succeeded: 0, failed: 0 };
+    for (const [key, run] of this.runs)
+      if (key.startsWith(`${workflow}/`) && run.status !== 'unknown') n[run.status]++;
+    return n;
   }
 
   async status(workflow: WorkflowName, name: string): Promise<WorkflowRunStatus> {
