@@ -34,7 +34,10 @@ const TRANSIENT = new Set([
 
 /** Worth retrying as a whole later (a Step Functions Retry): throttling, timeouts, 5xx, dropped connections. */
 export const isTransient = (e: unknown): boolean => {
-  const err = e as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const err = e as { name?: string; code?: string; cause?: unknown; $metadata?: { httpStatusCode?: number } };
+  // Powertools idempotency wraps its store's errors: a throttled or timed-out write there is as
+  // worth a retry as anywhere else (before acting, the retry acts; after, it meets the record)
+  if (err?.name === 'IdempotencyPersistenceLayerError') return isTransient(err.cause);
   const status = err?.$metadata?.httpStatusCode ?? 0;
   return isThrottling(e) || TRANSIENT.has(err?.name ?? '') || TRANSIENT.has(err?.code ?? '') || status >= 500;
 };

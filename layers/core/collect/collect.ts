@@ -151,7 +151,9 @@ export async function collectOnce(deps: CollectDeps): Promise<CollectionReport> 
           report.samplesAdded += a.added;
           report.samplesRevised += a.revised;
         } catch (e) {
-          errors.push(`${m.key}: ${(e as Error).message}`);
+          // the name says what kind of failure it was (throttling, a timeout, a 5xx)
+          const err = e as Error;
+          errors.push(`${m.key}: ${err.name ?? 'Error'}: ${err.message}`);
         }
       }
       if (errors.length > before) continue;

@@ -21,6 +21,12 @@ export interface ActuatorPorts {
  */
 export async function actuateBatch(p: ActuatorPorts, actuations: PendingActuation[]): Promise<ActuateResult> {
   const counts: ActuateResult = { scaled: 0, unchanged: 0, recordedOnly: 0, failed: 0 };
+  // a record that cannot be written for a transient reason retries the batch too: the retry
+  // acts on nothing twice (idempotent `act`) and writes each record once
+  const retriable = (write: Promise<void>) =>
+    write.catch((e) => {
+      throw p.isTransient(e) ? new TransientError(e) : e;
+    });
   await inParallel(actuations, p.concurrency ?? 8, async ({ request, record }) => {
     const slot = { at: record.at, recordId: record.id };
     let done: ActuationResult;
@@ -29,13 +35,15 @@ export async function actuateBatch(p: ActuatorPorts, actuations: PendingActuatio
     } catch (e) {
       if (p.isTransient(e)) throw new TransientError(e);
       counts.failed++;
-      await recordFailure(p.store, request.twinId, slot, e, { ...record.reason, desired: record.desired });
+      await retriable(
+        recordFailure(p.store, request.twinId, slot, e, { ...record.reason, desired: record.desired }),
+      );
       return;
     }
     if (done.action === 'scaled') counts.scaled++;
     else if (done.action === 'none') counts.unchanged++;
     else counts.recordedOnly++;
-    await recordOutcome(p.store, request.twinId, record, done);
+    await retriable(recordOutcome(p.store, request.twinId, record, done));
   });
   return counts;
 }

@@ -12,12 +12,18 @@ export async function recordOutcome(
   record: PendingActuation['record'],
   done: ActuationResult,
 ): Promise<void> {
+  // a target found already there although it was elsewhere when planned: a retried actuation whose
+  // first attempt acted before failing, or someone else; either way the change is not this call's
+  const moved =
+    done.action === 'none' && record.previous !== undefined && done.from !== record.previous
+      ? `; it was ${record.previous} when planned: changed since, by an earlier attempt or another actor`
+      : '';
   await store.putRecord(twinId, 'decision', {
     ...record,
     desired: done.to ?? record.desired,
     reason: { ...record.reason, ...(done.boundBy ? { actuatorBoundBy: done.boundBy } : {}) },
     action: done.action,
-    result: done.message,
+    result: done.message + moved,
   });
 }
 
