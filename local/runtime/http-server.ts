@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MAX_BODY_BYTES } from '../../layers/core/api/http.js';
 import type { Api } from '../../layers/core/api/router.js';
 
 /** A file the server answers with as it is (the dashboard). */
@@ -7,8 +8,6 @@ export interface StaticFile {
   contentType: string;
   body: string | Buffer;
 }
-
-const MAX_BODY_BYTES = 1024 * 1024;
 
 class BodyTooLarge extends Error {}
 
@@ -46,10 +45,11 @@ export async function startHttpServer(o: {
       body = await readBody(req);
     } catch (e) {
       const tooLarge = e instanceof BodyTooLarge;
+      // the router refuses the same size; reading stops here so a huge upload is never buffered
       res.writeHead(tooLarge ? 413 : 400, { 'content-type': 'application/json; charset=utf-8' });
       res.end(
         JSON.stringify({
-          error: 'invalid-request',
+          error: tooLarge ? 'too-large' : 'invalid-request',
           message: tooLarge ? `body: at most ${MAX_BODY_BYTES} bytes` : 'body: could not be read',
         }),
       );

@@ -25,11 +25,18 @@ export type Problem = z.infer<typeof ProblemSchema>;
 export const ErrorBodySchema = z.object({
   error: z
     .string()
-    .describe('stable code: invalid-request, not-found, conflict, method-not-allowed, internal'),
+    .describe('stable code: invalid-request, not-found, conflict, method-not-allowed, too-large, internal'),
   message: z.string(),
   problems: z.array(ProblemSchema).optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/**
+ * The largest request body, in bytes (UTF-8). CloudFormation's largest template (1 MB, from S3)
+ * must fit, as POST /units takes one; anything else is far smaller. API Gateway allows 10 MB and
+ * Lambda 6 MB, so without this a body's size is bounded only by what parsing it costs.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** An error the caller can fix: it becomes a 4xx response with this status and body. */
 export class ApiError extends Error {

@@ -64,6 +64,7 @@ export function openApiDocument(routes: readonly Route[], serverUrl?: string) {
         400: errorResponse('the request does not match: `problems` names each field and what it expects'),
         ...(r.path.includes('{') ? { 404: errorResponse('no such twin or item') } : {}),
         409: errorResponse('conflicts with the stored state'),
+        ...(r.body ? { 413: errorResponse('the body is over MAX_BODY_BYTES (1 MiB)') } : {}),
       },
       security: [{ sigv4: [] }],
     };

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 /**
  * Ids of records the API finds without knowing their twin (what-if runs, approval tokens):
  * `<twin>.<time in ms, base 36>.<random>`. The twin and time are the record's key, so one read finds it.
+ * The time has at most 10 digits: 36^10 ms reaches past the year 100,000 yet stays inside what a
+ * Date holds (8.64e15 ms); an 11th digit could name a time no Date holds, and a 500.
  */
 export const recordRefPattern = (randomChars: string) =>
-  new RegExp(`^([a-z0-9][a-z0-9-]{0,127})\\.([0-9a-z]{1,11})\\.([0-9a-z]${randomChars})$`);
+  new RegExp(`^([a-z0-9][a-z0-9-]{0,127})\\.([0-9a-z]{1,10})\\.([0-9a-z]${randomChars})$`);
 
 /** The twin and the record time (ISO) of an id that matched its pattern. */
 export function parseRecordRef(pattern: RegExp, id: string): { twinId: string; at: string } {

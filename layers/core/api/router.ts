@@ -5,7 +5,14 @@ import {
   TwinExistsError,
   TwinNotFoundError,
 } from '../store/twin-store.js';
-import { ApiError, type ApiRequest, type ApiResponse, type ErrorBody, type Problem } from './http.js';
+import {
+  ApiError,
+  type ApiRequest,
+  type ApiResponse,
+  type ErrorBody,
+  MAX_BODY_BYTES,
+  type Problem,
+} from './http.js';
 import { openApiDocument } from './openapi.js';
 import type { ApiPorts } from './ports.js';
 import { decodeBody, type Route } from './route.js';
@@ -84,6 +91,21 @@ function parsePart<S extends z.ZodType>(
   );
 }
 
+/** Path parameters, percent-decoded; a malformed escape (`%zz`, a lone `%E0`) is the caller's 400. */
+function pathParams(groups: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(groups).map(([k, v]) => {
+      try {
+        return [k, decodeURIComponent(v)];
+      } catch {
+        throw new ApiError(400, 'invalid-request', `path.${k}: malformed percent-encoding`, [
+          { field: `path.${k}`, message: 'malformed percent-encoding: escape each byte as %XX of UTF-8' },
+        ]);
+      }
+    }),
+  );
+}
+
 /** The store's and planner's own errors, as the status a caller understands. */
 function known(e: unknown): ApiResponse | undefined {
   if (e instanceof ApiError)
@@ -130,11 +152,15 @@ export function createApi(ports: ApiPorts, options: ApiOptions = {}) {
         { allow },
       );
     }
+    if (req.body && Buffer.byteLength(req.body) > MAX_BODY_BYTES)
+      return errorResponse(413, {
+        error: 'too-large',
+        message: `body: at most ${MAX_BODY_BYTES} bytes (1 MiB), got ${Buffer.byteLength(req.body)}`,
+        problems: [{ field: 'body', message: `at most ${MAX_BODY_BYTES} bytes` }],
+      });
     try {
       const { route } = match;
-      const params = Object.fromEntries(
-        Object.entries(match.m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]),
-      );
+      const params = pathParams(match.m.groups ?? {});
       const query = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== undefined));
       const input = {
         params: parsePart('path', route.params, params),

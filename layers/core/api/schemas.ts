@@ -17,14 +17,23 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
 
 const TIME_HELP = 'a time: ISO 8601 (2026-11-23T10:00:00Z) or milliseconds since 1970';
 
-/** A time in a query string, as ISO 8601 or epoch milliseconds; parsed to milliseconds. */
+/** 9999-12-31T23:59:59.999Z: the last time ISO 8601's four-digit years write. */
+const LAST_TIME = 253_402_300_799_999;
+
+/**
+ * A time in a query string, as ISO 8601 or epoch milliseconds; parsed to milliseconds. From 1970
+ * to the year 9999: past that a range's ends are no Date's (20 digits of ms would be a 500).
+ */
 export const QueryTimeSchema = z
   .string()
   .describe(TIME_HELP)
   .transform((v, ctx) => {
     const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (Number.isFinite(t)) return t;
-    ctx.addIssue({ code: 'custom', message: `${TIME_HELP}, got "${v}"` });
+    if (Number.isFinite(t) && t >= 0 && t <= LAST_TIME) return t;
+    ctx.addIssue({
+      code: 'custom',
+      message: `${TIME_HELP}, from 1970 to the year 9999, got "${v.slice(0, 40)}"`,
+    });
     return z.NEVER;
   });
 

@@ -27,6 +27,8 @@ const AppliesSchema = z
       .describe('twin ids or globs; absent: every twin'),
     tags: z
       .record(z.string().min(1).max(128), z.string().max(256))
+      // AWS: 50 tags on a resource, so more could never all be present
+      .refine((t) => Object.keys(t).length <= 50, { message: 'tags: at most 50' })
       .optional()
       .describe("the target's tags that must all be present with these values"),
   })

@@ -5,7 +5,7 @@ import { newRecordRef } from '../api/record-ref.js';
 import { inParallel } from '../in-parallel.js';
 import type { RecordOf } from '../store/records.js';
 import { allTwins, TwinConflictError, type TwinStore } from '../store/twin-store.js';
-import type { Twin } from '../twin/twin.js';
+import { type Twin, TwinIdSchema } from '../twin/twin.js';
 import { orderViolations, type TargetConfig } from './evaluate.js';
 import { complianceContext, evaluateTwinCompliance, targetConfigOf } from './evaluate-twin.js';
 import { type Remediation, RemediationSchema } from './policy-document.js';
@@ -17,7 +17,7 @@ export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 86_400;
 /** What the remediate workflow is started with (by the API, or hourly by the schedule). */
 export const RemediateRequestSchema = z
   .object({
-    twinId: z.string().optional().describe('one twin; absent: every twin'),
+    twinId: TwinIdSchema.optional().describe('one twin; absent: every twin'),
     approval: z
       .enum(['auto', 'required'])
       .default('required')

@@ -117,7 +117,13 @@ export function readTrace(text: string, options: ReadTraceOptions = {}): Trace {
       : '';
     throw new TraceFormatError(lines.length, `fewer than two usable rows${why}`);
   }
-  return { samples: mergeDuplicates(raw, repairs), repairs };
+  const samples = mergeDuplicates(raw, repairs);
+  if (samples.length < 2)
+    throw new TraceFormatError(
+      lines.length,
+      `fewer than two usable rows (all ${raw.length} share the timestamp ${new Date(samples[0].t).toISOString()})`,
+    );
+  return { samples, repairs };
 }
 
 /** Sorts by time (stable) and averages samples that share a timestamp. */
@@ -129,7 +135,9 @@ function mergeDuplicates(raw: Sample[], repairs: TraceRepairs): Sample[] {
     const prev = out[out.length - 1];
     if (prev && prev.t === s.t) {
       repairs.duplicateTimestamps++;
-      prev.v = (prev.v * count + s.v) / (count + 1);
+      const sum = prev.v * count + s.v;
+      // near Number.MAX_VALUE the sum overflows: then the mean by parts, which cannot
+      prev.v = Number.isFinite(sum) ? sum / (count + 1) : prev.v * (count / (count + 1)) + s.v / (count + 1);
       count++;
     } else {
       out.push({ ...s });

@@ -10,7 +10,7 @@ import {
 } from '../../compliance/policy-document.js';
 import { ViolationRecordSchema } from '../../store/records.js';
 import { allTwins } from '../../store/twin-store.js';
-import { TwinIdSchema } from '../../twin/twin.js';
+import { TwinIdSchema, TwinTagsSchema } from '../../twin/twin.js';
 import { ApiError, notFound } from '../http.js';
 import { route } from '../route.js';
 
@@ -23,7 +23,7 @@ const TargetConfigSchema = z
     min: z.number().int().min(0).optional(),
     max: z.number().int().min(0).optional(),
     instanceTypes: z.array(z.string().min(1)).max(100).optional(),
-    tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+    tags: TwinTagsSchema.optional(),
   })
   .strict();
 

@@ -7,8 +7,8 @@ import { route } from '../route.js';
 import { PageQuerySchema, pageOf, TwinParamsSchema } from '../schemas.js';
 import { twinOr404 } from './twins.js';
 
-/** A remediate run's id, its execution's name: the time it was asked for (base 36) and six random characters. */
-const RUN_ID = /^remediate-[0-9a-z]{1,11}-[0-9a-z]{6}$/;
+/** A remediate run's id, its execution's name: the time it was asked for (base 36, record-ref.ts's 10 digits at most) and six random characters. */
+const RUN_ID = /^remediate-[0-9a-z]{1,10}-[0-9a-z]{6}$/;
 const newRunId = (now: number) =>
   `remediate-${now.toString(36)}-${randomBytes(4).readUInt32BE().toString(36).padStart(6, '0').slice(-6)}`;
 

@@ -19,6 +19,16 @@ const StackNameSchema = z
     'stack name: a letter, then letters, digits and dashes (at most 128), or the stack id (ARN)',
   );
 
+/** CloudFormation quota: 500 resources in a template (so at most 500 twins from one unit). */
+const MAX_TEMPLATE_RESOURCES = 500;
+const atMostResources = (what: string) =>
+  [
+    (r: Record<string, unknown>) => Object.keys(r).length <= MAX_TEMPLATE_RESOURCES,
+    {
+      message: `${what}: at most ${MAX_TEMPLATE_RESOURCES}, CloudFormation's limit on a template's resources`,
+    },
+  ] as const;
+
 export const TemplateSchema = z
   .object({
     Resources: z
@@ -26,6 +36,7 @@ export const TemplateSchema = z
         z.string().regex(/^[A-Za-z0-9]{1,255}$/, 'logical id: letters and digits'),
         z.looseObject({ Type: z.string().min(1), Properties: z.record(z.string(), z.unknown()).optional() }),
       )
+      .refine(...atMostResources('resources'))
       .describe('the template’s resources, as CloudFormation reads them'),
   })
   .loose();
@@ -44,6 +55,7 @@ export const UnitRequestSchema = z.discriminatedUnion('kind', [
       template: TemplateSchema.describe('a synthesized template (JSON; `cdk synth` writes it to cdk.out)'),
       names: z
         .record(z.string(), z.string().min(1).max(2048))
+        .refine(...atMostResources('names'))
         .optional()
         .describe(
           'logical id → physical name, what Ref of it returns once deployed (a group’s name, a target group’s or load balancer’s ARN, a queue’s URL, a service’s ARN or name, a cluster’s name). Twins whose names are not all known are reported, not created',
