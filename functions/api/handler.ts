@@ -53,7 +53,21 @@ const api = createApi(
       elbv2: new ElasticLoadBalancingV2Client({}),
     }),
   },
-  { onError: (error, request) => log.error('unexpected error', { error: error as Error, request }) },
+  {
+    // what was asked, not the body: a body may carry anything a caller pasted (a secret in a tag, a
+    // whole template), and the log is read by more people than the API is
+    onError: (error, request) =>
+      log.error('unexpected error', {
+        error: error as Error,
+        request: {
+          method: request.method,
+          path: request.path,
+          query: Object.keys(request.query),
+          contentType: request.contentType,
+          bodyBytes: request.body ? Buffer.byteLength(request.body) : 0,
+        },
+      }),
+  },
 );
 
 /** API Gateway's proxy event to the router and back: the same routes the local server answers. */

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import {
+  isLoopback,
   type RuntimeOptions,
   RuntimeOptionsSchema,
   RuntimeStartError,
@@ -54,9 +55,26 @@ export function startCommand(io: CliIo, done: (code: number) => void, run: RunLo
   for (const key of SETTINGS) {
     cmd.addOption(new Option(`--${key} ${ARGS[key]}`, describe(key)).env(envOf(key)).default(DEFAULTS[key]));
   }
+  cmd.addOption(
+    new Option(
+      '--allow-remote',
+      'serve the API on a --host other than loopback: it has no authentication locally, anyone who reaches the port may change twins and policies',
+    ).env('TWINSCALE_ALLOW_REMOTE'),
+  );
   return cmd.action(async () => {
+    const o = runtimeOptions(cmd);
+    if (!isLoopback(o.host)) {
+      if (!cmd.getOptionValue('allowRemote'))
+        throw new CliUsageError(
+          `--host ${o.host} is not a loopback address, and the local API has no authentication: ` +
+            'bind 127.0.0.1 (the default), or pass --allow-remote (TWINSCALE_ALLOW_REMOTE=1) to serve it to the network anyway',
+        );
+      io.err(
+        `warning: serving the API without authentication on ${o.host}: anyone who reaches port ${o.port} may read and change twins and policies\n`,
+      );
+    }
     try {
-      await run(runtimeOptions(cmd), (line) => io.out(`${line}\n`));
+      await run(o, (line) => io.out(`${line}\n`));
     } catch (e) {
       // A port in use, a damaged data directory: fixed by changing the flags or the files, so exit 2.
       if (e instanceof RuntimeStartError) throw new CliUsageError(e.message);

@@ -20,6 +20,15 @@ export const RuntimeOptionsSchema = z.object({
 });
 export type RuntimeOptions = z.infer<typeof RuntimeOptionsSchema>;
 
+/**
+ * Whether an address to bind is this machine's loopback only. The local API has no authentication
+ * (IAM guards it in AWS), so it binds loopback unless the user asks for more (`--allow-remote`).
+ */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(h);
+}
+
 /** A problem the user can fix before starting (a port in use, a damaged data directory). */
 export class RuntimeStartError extends Error {
   override readonly name = 'RuntimeStartError';

@@ -2,7 +2,13 @@ import { runCli } from '../../../local/cli/main.js';
 import { type RuntimeOptions, RuntimeStartError } from '../../../local/runtime/run-local.js';
 import { captureIo } from './capture-io.js';
 
-const VARIABLES = ['TWINSCALE_HOME', 'TWINSCALE_PORT', 'TWINSCALE_HOST', 'TWINSCALE_SPEED'];
+const VARIABLES = [
+  'TWINSCALE_HOME',
+  'TWINSCALE_PORT',
+  'TWINSCALE_HOST',
+  'TWINSCALE_SPEED',
+  'TWINSCALE_ALLOW_REMOTE',
+];
 
 /** Runs `twinscale start ARGS` with a fake runtime that records its options and logs a line. */
 async function start(args: string[], env: Record<string, string> = {}, fail?: Error) {
@@ -42,8 +48,28 @@ describe('Command: twinscale start', () => {
       TWINSCALE_PORT: '9000',
       TWINSCALE_HOST: '0.0.0.0',
       TWINSCALE_SPEED: '60',
+      TWINSCALE_ALLOW_REMOTE: '1',
     });
     expect(r.options).toEqual({ home: '/tmp/ts', port: 9000, host: '0.0.0.0', speed: 60 });
+  });
+
+  it('refuses a host other than loopback with exit code 2, without starting, unless --allow-remote', async () => {
+    for (const host of ['0.0.0.0', '192.168.1.10', '::']) {
+      const r = await start(['--host', host]);
+      expect(r.code).toBe(2);
+      expect(r.options).toBeUndefined();
+      expect(r.io.stderr).toMatch(/is not a loopback address, and the local API has no authentication/);
+    }
+    const allowed = await start(['--host', '0.0.0.0', '--allow-remote']);
+    expect([allowed.code, allowed.options.host]).toEqual([0, '0.0.0.0']);
+    expect(allowed.io.stderr).toMatch(/^warning: serving the API without authentication on 0\.0\.0\.0/);
+  });
+
+  it('takes any loopback address without a warning', async () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1']) {
+      const r = await start(['--host', host]);
+      expect([r.code, r.io.stderr]).toEqual([0, '']);
+    }
   });
 
   it('lets a flag override its environment variable', async () => {
