@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  ExecutionLimitExceeded,
   InvalidToken,
   SendTaskSuccessCommand,
   type SFNClient,
@@ -9,7 +10,9 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
+import { ApiError } from '../../core/api/http.js';
 import type { WorkflowName, WorkflowRunStatus, WorkflowRuns } from '../../core/api/ports.js';
+import { isTransient } from '../retry.js';
 
 /** The workflows the API starts on Step Functions (Standard): started by name, so a retried start is one run. */
 export class StepFunctionsRuns implements WorkflowRuns {
@@ -29,7 +32,15 @@ export class StepFunctionsRuns implements WorkflowRuns {
       );
     } catch (e) {
       // the same name and input started before: Step Functions answers so only if the input differs
-      if (!(e instanceof ExecutionAlreadyExists)) throw e;
+      if (e instanceof ExecutionAlreadyExists) return;
+      // the account's open executions, or its start rate, at their limit: the caller may retry later
+      if (e instanceof ExecutionLimitExceeded || isTransient(e))
+        throw new ApiError(
+          429,
+          'too-many-runs',
+          `Step Functions cannot start another ${workflow} run now (${(e as Error).name}): retry in a minute`,
+        );
+      throw e;
     }
   }
 

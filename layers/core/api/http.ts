@@ -25,7 +25,9 @@ export type Problem = z.infer<typeof ProblemSchema>;
 export const ErrorBodySchema = z.object({
   error: z
     .string()
-    .describe('stable code: invalid-request, not-found, conflict, method-not-allowed, too-large, internal'),
+    .describe(
+      'stable code: invalid-request, not-found, conflict, method-not-allowed, too-large, too-many-runs, not-available, internal',
+    ),
   message: z.string(),
   problems: z.array(ProblemSchema).optional(),
 });
