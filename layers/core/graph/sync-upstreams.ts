@@ -1,7 +1,7 @@
 import { SLOT_MS } from '../policy/live-plan.js';
 import { MAX_ESTIMATED_LAG_MINUTES, perMinuteDemand, slotPeaks } from '../policy/upstream-outlook.js';
 import { DAY_MS } from '../series/grid.js';
-import { TwinConflictError, type TwinStore } from '../store/twin-store.js';
+import { allTwins, TwinConflictError, type TwinStore } from '../store/twin-store.js';
 import {
   type DeclaredEdge,
   declaredEdgesOf,
@@ -179,15 +179,10 @@ export async function syncCallerEdges(
  */
 export async function syncCalledTwin(store: TwinStore, twin: Twin, now: number): Promise<Twin> {
   const callers: { caller: Twin; declared: DeclaredEdge }[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listTwins({ limit: 100, cursor });
-    for (const t of page.items) {
-      const declared = t.id === twin.id ? undefined : declaredEdgesOf(t).find((e) => e.to === twin.id);
-      if (declared) callers.push({ caller: t, declared });
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  for (const t of await allTwins(store)) {
+    const declared = t.id === twin.id ? undefined : declaredEdgesOf(t).find((e) => e.to === twin.id);
+    if (declared) callers.push({ caller: t, declared });
+  }
   if (callers.length === 0) return twin;
   const at = new Date(now).toISOString();
   const edges: UpstreamEdge[] = [];
