@@ -178,7 +178,8 @@ describe('the safety rules under adversarial numbers', () => {
           const settings = TwinPolicySettingsSchema.parse({
             maxStep: f.maxStep,
             minInstances: f.lo,
-            maxInstances: Number.isFinite(f.hi) ? f.hi : undefined,
+            // a policy maximum is at least 1 (TwinPolicySettingsSchema): a zero one is the target's own
+            maxInstances: Number.isFinite(f.hi) && f.hi > 0 ? f.hi : undefined,
           });
           const physics = { ...DEFAULT_PHYSICS, minInstances: f.lo, maxInstances: f.targetMax };
           const planner = new Planner(settings, { targetUtilization: 0.7, quantile });
