@@ -1,5 +1,5 @@
 import { OptimizeRequestSchema } from '../../layers/core/loop/optimize-run.js';
-import { type PolicySettings, searchPolicy } from '../../layers/core/policy/policy-search.js';
+import { type PolicySettings, policyReplayer, searchPolicy } from '../../layers/core/policy/policy-search.js';
 import { DAY_MS, MINUTE_MS } from '../../layers/core/series/grid.js';
 import { DEFAULT_PHYSICS } from '../../layers/core/simulate/physics.js';
 import type { ScalingScores } from '../../layers/core/simulate/replay.js';
@@ -61,6 +61,12 @@ export interface OptimizeRun {
   verdict: string;
   /** Which of the criteria held on the validation window. */
   criterion: ReturnType<typeof criterion>;
+  /**
+   * How well the train window tells: every candidate the search scored within the budget there,
+   * replayed on the validation window too, and how many of them meet the criterion there. Few
+   * means the train days do not show what the validation days hold (the search cannot pick well).
+   */
+  withinBudget: { candidates: number; meetCriterion: number; seconds: number };
   paretoFront: number;
   generations: number;
   evaluations: number;
@@ -140,6 +146,7 @@ export function runOptimizeTrace(
   const from = trainStart - w.learningDays * DAY;
   // one slice, as the workflow reads a twin: the week, the train days, the validation days
   const demand = fleet.demand.subarray(from);
+  const withinBudget: PolicySettings[] = [];
   const started = performance.now();
   const r = searchPolicy({
     train: { demand: demand.subarray(0, validationStart - from), start: trainStart - from },
@@ -150,6 +157,9 @@ export function runOptimizeTrace(
     slotMinutes: Math.max(5, fleet.stepMinutes),
     ...o,
     progress: (g, of) => progress.tick(g, of),
+    onCandidate: (settings, _, feasible) => {
+      if (feasible) withinBudget.push(settings);
+    },
   });
   const seconds = (performance.now() - started) / 1000;
   const at = (minute: number) => isoTime(fleet.t0 + minute * MINUTE_MS);
@@ -166,6 +176,11 @@ export function runOptimizeTrace(
   return {
     trace: id,
     k: fleet.k,
+    withinBudget: checkOnValidation(withinBudget, def.validation, {
+      window: { demand, start: validationStart - from },
+      capacityPerInstance: fleet.k,
+      slotMinutes: Math.max(5, fleet.stepMinutes),
+    }),
     windows: {
       trainDays,
       validationDays: w.validationDays,
@@ -184,6 +199,24 @@ export function runOptimizeTrace(
     seed: r.seed,
     seconds,
     msPerEvaluation: (1000 * seconds) / r.evaluations,
+  };
+}
+
+/** Each candidate replayed on the validation window: how many meet the criterion against the default there. */
+function checkOnValidation(
+  candidates: readonly PolicySettings[],
+  def: Headline,
+  at: { window: { demand: Float64Array; start: number }; capacityPerInstance: number; slotMinutes: number },
+): OptimizeRun['withinBudget'] {
+  const started = performance.now();
+  const replayOn = policyReplayer({ ...at, physics: DEFAULT_PHYSICS });
+  const meetCriterion = candidates.filter(
+    (s) => criterion(def, headline(replayOn(at.window, s).scores)) !== 'neither',
+  ).length;
+  return {
+    candidates: candidates.length,
+    meetCriterion,
+    seconds: (performance.now() - started) / 1000,
   };
 }
 
@@ -210,6 +243,15 @@ export function optimizeMarkdown(runs: OptimizeRun[], o: OptimizeSearchOptions):
     `| trace | optimized settings (default: ${settingsText(DEFAULT_SETTINGS)}) |`,
     '|---|---|',
     ...runs.map((r) => `| ${r.trace} | ${settingsText(r.optimized.settings)} |`),
+    '',
+    '| trace | candidates within budget on train | of them, meeting the criterion on validation | seconds |',
+    '|---|---|---|---|',
+    ...runs.map(
+      (r) =>
+        `| ${r.trace} | ${r.withinBudget.candidates} | ${r.withinBudget.meetCriterion} (${((100 * r.withinBudget.meetCriterion) / Math.max(1, r.withinBudget.candidates)).toFixed(0)} %) | ${r.withinBudget.seconds.toFixed(1)} |`,
+    ),
+    '',
+    'How well each train window tells: every candidate the search scored within the budget on train, replayed on validation as well. Where few meet the criterion there, the train days do not show what the validation days hold, and no choice among them made on train alone can be relied on.',
     '',
   ].join('\n');
 }

@@ -107,7 +107,8 @@ Tracks (shared/bench/PROTOCOL.md):
              priced into a monthly bill per twin at 100 and 10,000 twins
   optimize   the genetic policy search on every load trace: the twin planner's settings searched on
              a train window (7 days after a week of history), the default and the winner replayed
-             on the last 3 days; --seed, --population, --generations as the optimize workflow's
+             on the last 3 days, and every candidate within budget on train replayed there too;
+             --seed, --population, --generations as the optimize workflow's
   drift      reads every trace point by point with the twin's detector (CUSUM on its one-step
              residuals) and the reference (3 sigma on seasonal-naive residuals); scores recall over
              anomaly windows, false alarms per day, median delay; writes OUT/<id>.<detector>.flags.csv;

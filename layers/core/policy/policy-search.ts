@@ -1,5 +1,5 @@
 import type { FleetPhysics } from '../simulate/physics.js';
-import { replay, type ScalingScores } from '../simulate/replay.js';
+import { type Replay, replay, type ScalingScores } from '../simulate/replay.js';
 import { type Fitness, type Gene, geneticSearch } from './genetic-search.js';
 import { type OutlookShare, twinPolicy } from './twin-policy.js';
 
@@ -64,6 +64,8 @@ export interface PolicySearchInput {
   patience?: number;
   /** Called after each generation is scored. */
   progress?: (generation: number, generations: number) => void;
+  /** Called once for each distinct candidate scored on the train window, and whether it kept the budget. */
+  onCandidate?: (settings: PolicySettings, train: ScalingScores, feasible: boolean) => void;
 }
 
 /** A candidate on the cost / breach trade-off of the train window. */
@@ -102,25 +104,11 @@ interface PolicyFitness extends Fitness {
  * The twin planner's settings searched for the least cost (instance-hours) within a breach budget
  * (breach minutes) on the train window, and by default no more breach minutes than the current
  * policy on any day of it (savings that trade breaches between days overfit the train window and
- * broke the budget on the unseen days in the benchmark), each candidate replayed in the fleet simulator as the
- * live planner would run (no tuning), then the winner and the policy in use replayed on the
- * validation window. The demand forecasts do not depend on the settings, so each window's are made
- * once and shared by every replay on it.
+ * broke the budget on the unseen days in the benchmark), each candidate replayed in the fleet
+ * simulator (policyReplayer), then the winner and the policy in use replayed on the validation window.
  */
 export function searchPolicy(input: PolicySearchInput): PolicySearchResult {
-  const slotMinutes = input.slotMinutes ?? 5;
-  const shares = new Map<DemandWindow, OutlookShare>();
-  const replayOn = (w: DemandWindow, s: PolicySettings) => {
-    const share = shares.get(w) ?? {};
-    shares.set(w, share);
-    const policy = twinPolicy({ ...s, slotMinutes, autoTune: { enabled: false } }, share);
-    return replay(policy, {
-      demand: w.demand,
-      start: w.start,
-      capacityPerInstance: input.capacityPerInstance,
-      physics: input.physics,
-    });
-  };
+  const replayOn = policyReplayer(input);
   const scoreOn = (w: DemandWindow, s: PolicySettings): ScalingScores => replayOn(w, s).scores;
 
   const currentReplay = replayOn(input.train, input.current);
@@ -142,6 +130,7 @@ export function searchPolicy(input: PolicySearchInput): PolicySearchResult {
         // feasible needs both; an infeasible one ranks by the larger breach of the two
         constraint = excess > 0 ? Math.max(constraint, excess) : constraint;
       }
+      input.onCandidate?.(settingsOf(genome), scores, constraint <= 0);
       return { cost: scores.instanceHours, constraint, scores };
     },
     seed: input.seed,
@@ -170,6 +159,29 @@ export function searchPolicy(input: PolicySearchInput): PolicySearchResult {
     generations: search.generations,
     evaluations: search.evaluations,
     seed: search.seed,
+  };
+}
+
+/**
+ * Replays of the twin planner with given settings, as the live planner would run them (no tuning).
+ * The demand forecasts do not depend on the settings, so each window's are made once and shared
+ * by every replay on it.
+ */
+export function policyReplayer(
+  fleet: Pick<PolicySearchInput, 'capacityPerInstance' | 'physics' | 'slotMinutes'>,
+): (w: DemandWindow, s: PolicySettings) => Replay {
+  const slotMinutes = fleet.slotMinutes ?? 5;
+  const shares = new Map<DemandWindow, OutlookShare>();
+  return (w, s) => {
+    const share = shares.get(w) ?? {};
+    shares.set(w, share);
+    const policy = twinPolicy({ ...s, slotMinutes, autoTune: { enabled: false } }, share);
+    return replay(policy, {
+      demand: w.demand,
+      start: w.start,
+      capacityPerInstance: fleet.capacityPerInstance,
+      physics: fleet.physics,
+    });
   };
 }
 

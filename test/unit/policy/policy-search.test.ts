@@ -4,6 +4,7 @@ import {
   POLICY_GENES,
   type PolicySettings,
   paretoFront,
+  policyReplayer,
   searchPolicy,
 } from '../../../layers/core/policy/policy-search.js';
 import { type OutlookShare, twinPolicy } from '../../../layers/core/policy/twin-policy.js';
@@ -110,6 +111,27 @@ describe('Function: searchPolicy', () => {
 
   it('gives the identical result for the same seed', () => {
     expect(searchPolicy(input)).toEqual(result);
+  });
+
+  it('reports each distinct candidate once, with its train scores and whether it kept the budget', () => {
+    const seen: { settings: PolicySettings; breachMinutes: number; feasible: boolean }[] = [];
+    const r = searchPolicy({
+      ...input,
+      onCandidate: (settings, train, feasible) =>
+        seen.push({ settings, breachMinutes: train.breachMinutes, feasible }),
+    });
+    expect(seen).toHaveLength(r.evaluations);
+    expect(new Set(seen.map((c) => JSON.stringify(c.settings))).size).toBe(seen.length);
+    // the day rule can refuse one within the total, never the other way round
+    for (const c of seen) if (c.feasible) expect(c.breachMinutes).toBeLessThanOrEqual(r.breachBudgetMinutes);
+    expect(seen.filter((c) => c.feasible).map((c) => c.settings)).toContainEqual(r.best.settings);
+    expect(seen.some((c) => !c.feasible)).toBe(true);
+  });
+
+  it('replays settings as the search scores them (policyReplayer)', () => {
+    const replayOn = policyReplayer(input);
+    expect(replayOn(input.validation, result.best.settings).scores).toEqual(result.best.validation);
+    expect(replayOn(input.train, DEFAULTS).scores).toEqual(result.current.train);
   });
 
   it('keeps an explicit breach budget', () => {
