@@ -25,6 +25,13 @@ import { answerLocalTask, failAllLocalTasks, LocalStateMachine } from './local-s
  */
 export const MAX_RUNS_UNDER_WAY: Partial<Record<WorkflowName, number>> = { scenario: 32, optimize: 8 };
 
+/**
+ * Finished runs remembered, newest kept: a runtime left running for weeks under the API would
+ * otherwise keep every run it ever started. A scenario or optimization past this is still read
+ * from its record; a remediate run's steps stay in the twins' remediation logs.
+ */
+export const FINISHED_RUNS_KEPT = 1000;
+
 /** The local runtime's planning cadence: the scheduled optimization's time is a decision slot. */
 const SCHEDULE_MINUTES = 5;
 const ScenarioEvent = workflowEvent(ScenarioRequestSchema);
@@ -37,12 +44,15 @@ export const loggedNotices: RemediatePorts['notify'] = async (notice) => {
 
 /**
  * The scenario, optimize and remediate state machine files run by the local engine, in the background, with
- * their tasks bound to the same core functions the Lambdas call. Runs are remembered in memory:
- * after a restart a finished run is read from its stored record, a lost one is unknown.
+ * their tasks bound to the same core functions the Lambdas call. Runs are remembered in memory (the
+ * newest FINISHED_RUNS_KEPT finished ones): after a restart a finished run is read from its stored
+ * record, a lost one is unknown.
  */
 export class LocalWorkflowRuns implements WorkflowRuns {
   private readonly machines: Record<WorkflowName, LocalStateMachine>;
+  /** Running first-started first, then finished oldest first (a finished run moves to the end). */
   private readonly runs = new Map<string, WorkflowRunStatus>();
+  private finished = 0;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly stoppable = new Set<() => void>();
 
@@ -51,6 +61,7 @@ export class LocalWorkflowRuns implements WorkflowRuns {
     private readonly now: () => number,
     /** The remediate workflow's scaling and alerts ports (the runtime's simulated fleets, the log). */
     remediation: Pick<RemediatePorts, 'actuation' | 'notify'> = {},
+    private readonly finishedRunsKept = FINISHED_RUNS_KEPT,
   ) {
     const notify = remediation.notify ?? loggedNotices;
     const execution = (e: { execution: { name: string; startTime: string } }) => ({
@@ -109,14 +120,26 @@ export class LocalWorkflowRuns implements WorkflowRuns {
     if (workflow === 'remediate') this.stoppable.add(execution.abort);
     const run = execution.result
       .then(
-        () => this.runs.set(key, { status: 'succeeded' }),
-        (e: Error) => this.runs.set(key, { status: 'failed', error: e.message }),
+        () => this.finish(key, { status: 'succeeded' }),
+        (e: Error) => this.finish(key, { status: 'failed', error: e.message }),
       )
       .finally(() => {
         this.pending.delete(run);
         this.stoppable.delete(execution.abort);
       });
     this.pending.add(run);
+  }
+
+  private finish(key: string, status: WorkflowRunStatus): void {
+    this.runs.delete(key);
+    this.runs.set(key, status);
+    this.finished++;
+    for (const [k, run] of this.runs) {
+      if (this.finished <= this.finishedRunsKept) break;
+      if (run.status === 'running') continue;
+      this.runs.delete(k);
+      this.finished--;
+    }
   }
 
   /** Runs started and not yet finished (the load benchmark watches that they do not pile up). */
