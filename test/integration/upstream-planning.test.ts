@@ -132,6 +132,55 @@ describe('planBatch with upstreams (forecast propagation), on dynalite', () => {
     expect(b.points.map((p) => p.p50)).toEqual(s.points.map((p) => p.p50));
   });
 
+  /** Stores back's edge from front as given (as if estimated `hoursAgo` hours before NOW). */
+  const setEdge = async (edge: { ratio: number; confidence: number }, hoursAgo: number) => {
+    const twin = await store.getTwin('back');
+    if (!twin) throw new Error('back is missing');
+    const updatedAt = new Date(NOW - hoursAgo * 60 * MIN).toISOString();
+    await store.updateTwin('back', twin.version, {
+      upstreams: [{ ...twin.upstreams[0], ...edge, updatedAt }],
+    });
+  };
+  const edgeOfBack = async () => (await store.getTwin('back'))?.upstreams[0];
+
+  it('stores the cycle’s estimate of an edge once the stored one is a day old, not before', async () => {
+    // Prepare: an estimate from when front called back four times as much
+    await setEdge({ ratio: 2, confidence: 0.9 }, 23);
+    await plan(NOW - 5 * MIN, 'front', 'front');
+
+    // Act
+    await plan(NOW, 'back', 'back');
+    const young = await edgeOfBack();
+    await setEdge({ ratio: 2, confidence: 0.9 }, 25);
+    await plan(NOW, 'back', 'back');
+    const refreshed = await edgeOfBack();
+
+    // Assess
+    expect(young).toMatchObject({ ratio: 2, confidence: 0.9 });
+    expect(refreshed).toMatchObject({
+      from: 'front',
+      source: 'estimated',
+      lagMinutes: LAG,
+      updatedAt: new Date(NOW).toISOString(),
+    });
+    expect(refreshed?.ratio).toBeCloseTo(0.5, 1);
+    expect(refreshed?.confidence).toBeGreaterThan(0.5);
+  });
+
+  it('reads an edge estimated too weak again once a day, and takes it up when the data now tell', async () => {
+    await setEdge({ ratio: 0.5, confidence: 0.1 }, 1);
+    const skipping = recording(store);
+    await plan(NOW, 'back', 'back', skipping.store);
+
+    await setEdge({ ratio: 0.5, confidence: 0.1 }, 25);
+    const rereading = recording(store);
+    await plan(NOW, 'back', 'back', rereading.store);
+
+    expect(skipping.calls.filter((c) => c.includes('front'))).toEqual([]);
+    expect(rereading.calls).toContain('readSamples front requests');
+    expect((await edgeOfBack())?.confidence).toBeGreaterThan(0.5);
+  });
+
   it('reads nothing more for a twin without upstreams; a downstream reads its upstream', async () => {
     const solo = recording(store);
     const downstream = recording(store);

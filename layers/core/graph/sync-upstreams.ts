@@ -23,6 +23,17 @@ import { type DiscoveredEdge, discoverEdge } from './discover.js';
 
 /** Load read per twin to estimate an edge with nothing declared: a day on the planner's slot grid. */
 export const ESTIMATE_HISTORY_MS = DAY_MS;
+/**
+ * An estimated edge is stored again once its estimate is this old: the live planner re-estimates
+ * it every cycle from the day it reads (policy/upstream-outlook.ts), and stores that once a day, so
+ * that an edge skipped as too weak to read (PROPAGATION_MIN_CONFIDENCE) is read and judged again.
+ */
+export const ESTIMATE_REFRESH_MS = DAY_MS;
+
+/** Whether the edge's stored estimate is due to be replaced by the planner's (a declared ratio never is). */
+export const estimateDue = (edge: UpstreamEdge, now: number): boolean =>
+  edge.source === 'estimated' && !(now - Date.parse(edge.updatedAt) < ESTIMATE_REFRESH_MS);
+
 /** Rereads of a twin that keeps changing under the update before giving up. */
 const ATTEMPTS = 5;
 
@@ -170,6 +181,33 @@ export async function syncCallerEdges(
     if (await editUpstreams(store, id, (list) => withUpstream(list, caller.id))) out.removed.push(id);
   }
   return out;
+}
+
+/**
+ * The planner's estimates of a twin's upstream edges stored where they are due (`estimateDue`):
+ * each from the caller's declared call and what the day just read showed (an edge the data could
+ * not tell about is left as it is, and tried again next cycle). Returns the ids written.
+ */
+export async function refreshEstimates(
+  store: TwinStore,
+  twinId: string,
+  fresh: readonly { id: string; declared: DeclaredEdge; seen: DiscoveredEdge | undefined }[],
+  now: number,
+): Promise<string[]> {
+  const at = new Date(now).toISOString();
+  const written: string[] = [];
+  await editUpstreams(store, twinId, (list) => {
+    written.length = 0;
+    let next = [...list];
+    for (const f of fresh) {
+      const old = list.find((e) => e.from === f.id);
+      if (!old || !f.seen || !estimateDue(old, now)) continue;
+      next = withUpstream(next, f.id, upstreamEdgeOf(f.id, f.declared, f.seen, at));
+      written.push(f.id);
+    }
+    return next;
+  });
+  return written;
 }
 
 /**

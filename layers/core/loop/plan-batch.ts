@@ -2,6 +2,7 @@ import { type ActuationResult, outcomeWithoutActing } from '../act/actuate.js';
 import type { ScalingTarget, TargetState } from '../act/scaling-target.js';
 import { directDependantsWeight, scalingOrder } from '../graph/criticality.js';
 import { PROPAGATION_MIN_CONFIDENCE } from '../graph/propagate.js';
+import { estimateDue, refreshEstimates } from '../graph/sync-upstreams.js';
 import { inParallel } from '../in-parallel.js';
 import {
   CPU_FRESH_MS,
@@ -166,8 +167,35 @@ async function planTwin(
   // the twin as stored now: a prior kept this cycle moved its version on
   if (load) await watchDrift(p, planned, load, loadSamples, now, slot);
   if (load && cpuSamples) await watchUtilizationDrift(p, planned, loadSamples, cpuSamples, now, slot);
+  if (upstreams && outlook.upstreamEstimates) await keepEstimates(p, twin, upstreams, outlook, now);
   const actuate = twin.policy.mode !== 'forecast-only' && !known;
   return { request, record, actuate };
+}
+
+/**
+ * Stores the cycle's estimates of the twin's estimated upstream edges once the stored ones are a
+ * day old (graph/sync-upstreams.ts): one write a day. Last in the cycle, after the drift watches
+ * moved the twin on, and never failing the cycle (its decision is made): an edge not stored stays
+ * due and is tried again next cycle.
+ */
+async function keepEstimates(
+  p: LoopPorts,
+  twin: Twin,
+  read: UpstreamsInput,
+  outlook: LiveOutlook,
+  now: number,
+): Promise<void> {
+  const due = new Set(twin.upstreams.filter((e) => estimateDue(e, now)).map((e) => e.from));
+  const fresh = read.upstreams
+    .filter((u) => due.has(u.id))
+    .map((u) => ({
+      id: u.id,
+      declared: u.declared,
+      seen: outlook.upstreamEstimates?.find((x) => x.id === u.id)?.seen,
+    }))
+    .filter((f) => f.seen);
+  if (fresh.length === 0) return;
+  await refreshEstimates(p.store, twin.id, fresh, now).catch(() => undefined);
 }
 
 /**
@@ -187,20 +215,26 @@ async function planTwin(
  */
 async function upstreamsOf(p: LoopPorts, twin: Twin, now: number): Promise<UpstreamsInput> {
   const edges = [...twin.upstreams]
-    // an edge estimated too weak to take part is not worth its reads (one not yet estimated is)
-    .filter((e) => e.from !== twin.id && !(e.ratio !== null && e.confidence < PROPAGATION_MIN_CONFIDENCE))
+    // an edge estimated too weak to take part is not worth its reads (one not yet estimated is,
+    // and so is a weak one once a day, to be judged again: sync-upstreams.ts estimateDue)
+    .filter(
+      (e) =>
+        e.from !== twin.id &&
+        !(e.ratio !== null && e.confidence < PROPAGATION_MIN_CONFIDENCE && !estimateDue(e, now)),
+    )
     .sort((a, b) => b.confidence - a.confidence || a.from.localeCompare(b.from))
     .slice(0, MAX_PLANNED_UPSTREAMS);
   const readOne = async (edge: Twin['upstreams'][number]): Promise<UpstreamLoad | undefined> => {
     const up = await p.store.getTwin(edge.from);
     const metric = up?.metrics.find((m) => m.role === 'load');
     // gone, no load, or no longer calling this twin (a reverse edge left behind): skipped
-    if (!up || !metric || !declaredEdgesOf(up).some((e) => e.to === twin.id)) return undefined;
+    const declared = up && declaredEdgesOf(up).find((e) => e.to === twin.id);
+    if (!up || !metric || !declared) return undefined;
     const [samples, records] = await Promise.all([
       p.store.readSamples(up.id, metric.key, now - PROPAGATION_HISTORY_MS, now + 1),
       p.store.listRecords(up.id, 'forecast', { limit: ERROR_WINDOW_RECORDS }),
     ]);
-    return { id: up.id, metric, load: samples, forecasts: records.items, edge };
+    return { id: up.id, metric, load: samples, forecasts: records.items, edge, declared };
   };
   const [own, read] = await Promise.all([
     // without its own records, the own error is read off its band

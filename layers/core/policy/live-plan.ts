@@ -76,6 +76,8 @@ export interface LiveOutlook {
   lastObservedDemand: number;
   /** Set when upstreams were given: the weight of the own model and of each upstream in the forecast. */
   propagated?: UpstreamOutlook['weights'];
+  /** Set when upstreams were given: each estimated edge's estimate from this cycle's reads. */
+  upstreamEstimates?: UpstreamOutlook['estimates'];
   /** Set when the capacity per instance is not the twin's own: where it came from (the decision's reason says). */
   capacityFrom?: string;
 }
@@ -143,7 +145,7 @@ export function liveOutlook(p: Omit<LivePlanInput, 'recentAsks'>): LiveOutlook {
     forecast: widenedWhileRecalibrating(combined?.forecast ?? own.forecast, twin, now),
     capacityPerInstance: k,
     lastObservedDemand: perMinute[perMinute.length - 1].v,
-    ...(combined ? { propagated: combined.weights } : {}),
+    ...(combined ? { propagated: combined.weights, upstreamEstimates: combined.estimates } : {}),
     ...(from ? { capacityFrom: from } : {}),
   };
 }

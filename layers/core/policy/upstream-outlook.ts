@@ -1,9 +1,9 @@
-import { discoverEdge } from '../graph/discover.js';
+import { type DiscoveredEdge, discoverEdge } from '../graph/discover.js';
 import { type Propagated, propagate, type UpstreamForecast } from '../graph/propagate.js';
 import { DAY_MS, MINUTE_MS } from '../series/grid.js';
 import type { Sample } from '../series/read-trace.js';
 import type { RecordOf } from '../store/records.js';
-import type { MetricQuery, UpstreamEdge } from '../twin/twin.js';
+import type { DeclaredEdge, MetricQuery, UpstreamEdge } from '../twin/twin.js';
 
 /**
  * The live planner's side of forecast propagation along the dependency graph: a downstream
@@ -44,6 +44,8 @@ export interface UpstreamLoad {
    */
   forecasts: readonly ForecastRecord[];
   edge: Pick<UpstreamEdge, 'ratio' | 'lagMinutes' | 'confidence' | 'source'>;
+  /** The upstream's call of this twin, as it declares it (a declared lag stays, whatever the data say). */
+  declared: DeclaredEdge;
 }
 
 /** What the loop read for a twin with upstreams. */
@@ -150,12 +152,18 @@ export interface UpstreamOutlook {
   forecast: GridForecast;
   /** Rounded to three digits, as stored on the forecast record. */
   weights: Propagated['weights'];
+  /**
+   * Each estimated edge's estimate from the day just read (undefined: too few samples to tell),
+   * for the loop to store once the stored one is a day old (graph/sync-upstreams.ts).
+   */
+  estimates: { id: string; seen: DiscoveredEdge | undefined }[];
 }
 
 /**
  * The own forecast combined with the upstreams': each upstream's history on the grid that ends at
  * the own forecast's origin, its newest forecast aligned to that origin, the edge's ratio and lag
- * (estimated from the two histories when the stored edge has none), and each one's recent error
+ * (an estimated edge's, or what a stored edge lacks, estimated again from the two histories: the
+ * traffic mix between two services drifts, and the day is in hand), and each one's recent error
  * (its records against its observed slot peaks; the band's claim when none has matured). An
  * upstream with no fresh forecast, no estimate, or no load is left out with weight 0; when none is
  * left the own forecast stands (own weight 1).
@@ -175,25 +183,30 @@ export function withUpstreams(
   const horizon = own.p50.length;
   const freshFrom = o.now - MAX_FORECAST_AGE_CYCLES * o.scheduleMinutes * MINUTE_MS;
   const parts: UpstreamForecast[] = [];
+  const estimates: UpstreamOutlook['estimates'] = [];
   for (const u of input.upstreams) {
-    const latest = u.forecasts[0];
-    if (!latest || latest.metric !== u.metric.key || !(Date.parse(latest.at) >= freshFrom)) continue;
-    const forecast = alignedTo(latest, origin, horizon, slotMs);
-    if (!forecast) continue;
     const upHistory = slotPeaks(perMinuteDemand(u.load, u.metric), t0, slots, slotMs);
+    const estimated = u.edge.source === 'estimated';
     let { ratio, lagMinutes, confidence } = u.edge;
-    if (ratio === null || lagMinutes === null) {
+    if (estimated || ratio === null || lagMinutes === null) {
       const seen = discoverEdge(upHistory, history, {
         stepMs: slotMs,
         maxLagMinutes: MAX_ESTIMATED_LAG_MINUTES,
       });
-      if (ratio === null) {
-        if (!seen) continue;
+      if (estimated) estimates.push({ id: u.id, seen });
+      // a declared ratio stays; an estimated one follows the data when they tell
+      if ((estimated || ratio === null) && seen && seen.ratio > 0) {
         ratio = seen.ratio;
         confidence = seen.confidence;
       }
-      lagMinutes ??= seen?.lagMinutes ?? 0;
+      if (estimated || lagMinutes === null)
+        lagMinutes = u.declared.lagMinutes ?? seen?.lagMinutes ?? lagMinutes ?? 0;
     }
+    if (ratio === null) continue;
+    const latest = u.forecasts[0];
+    if (!latest || latest.metric !== u.metric.key || !(Date.parse(latest.at) >= freshFrom)) continue;
+    const forecast = alignedTo(latest, origin, horizon, slotMs);
+    if (!forecast) continue;
     const mae = recentMAE(u.forecasts, upHistory, grid, u.metric.key) ?? bandMAE(forecast.p10, forecast.p90);
     parts.push({
       id: u.id,
@@ -209,6 +222,7 @@ export function withUpstreams(
     return {
       forecast: own,
       weights: { own: 1, upstreams: input.upstreams.map((u) => ({ id: u.id, weight: 0 })) },
+      estimates,
     };
   const ownMAE = recentMAE(input.ownForecasts, history, grid, o.ownMetric) ?? bandMAE(own.p10, own.p90);
   const out = propagate({
@@ -237,5 +251,6 @@ export function withUpstreams(
       own: w(out.weights.own),
       upstreams: input.upstreams.map((u) => ({ id: u.id, weight: w(read.get(u.id) ?? 0) })),
     },
+    estimates,
   };
 }

@@ -57,6 +57,7 @@ const upstream = (over: Partial<UpstreamLoad> = {}): UpstreamLoad => ({
   load: upLoad,
   forecasts: [upForecast()],
   edge: { ratio: 0.5, lagMinutes: LAG, confidence: 1, source: 'declared' },
+  declared: { to: 'back', callRatio: 0.5, lagMinutes: LAG },
   ...over,
 });
 
@@ -122,10 +123,51 @@ describe('liveOutlook with upstreams', () => {
 
   test('an edge stored without estimates gets its ratio and lag from the two histories', () => {
     const combined = outlook([
-      upstream({ edge: { ratio: null, lagMinutes: null, confidence: 0, source: 'estimated' } }),
+      upstream({
+        edge: { ratio: null, lagMinutes: null, confidence: 0, source: 'estimated' },
+        declared: { to: 'back' },
+      }),
     ]);
 
     expect(combined.propagated?.upstreams[0].weight).toBeGreaterThan(0.5);
+  });
+
+  test('an estimated edge follows the day just read, not what was stored; a declared one keeps its ratio', () => {
+    // Prepare: the stored estimate is from a time front called back four times as much
+    const stale = { ratio: 2, lagMinutes: 5, confidence: 0.9, source: 'estimated' as const };
+    const expected = (h: number) => 0.5 * (upAt(NOW + h * SLOT_MS + 4 * MIN - LAG * MIN) + 15) + 100;
+
+    // Act
+    const estimated = outlook([upstream({ edge: stale, declared: { to: 'back' } })]);
+    const declared = outlook([upstream()]);
+    const declaredWrong = outlook([upstream({ edge: { ...stale, source: 'declared' } })]);
+
+    // Assess
+    expect(estimated.upstreamEstimates).toEqual([
+      { id: 'front', seen: expect.objectContaining({ lagMinutes: LAG }) },
+    ]);
+    expect(estimated.upstreamEstimates?.[0].seen?.ratio).toBeCloseTo(0.5, 1);
+    expect(declared.upstreamEstimates).toEqual([]);
+    for (const h of [4, 6, 8]) {
+      expect(estimated.forecast.p50[h]).toBeCloseTo(declared.forecast.p50[h], -1);
+      expect(Math.abs(estimated.forecast.p50[h] - expected(h)) / expected(h)).toBeLessThan(0.1);
+    }
+    // the same wrong ratio, declared, is kept: it fits the day badly, so it is given less weight
+    expect(declaredWrong.upstreamEstimates).toEqual([]);
+    const weight = (o: typeof declared) => o.propagated?.upstreams[0].weight ?? 0;
+    expect(weight(estimated)).toBeGreaterThan(0.5);
+    expect(weight(declaredWrong)).toBeLessThan(weight(estimated) - 0.2);
+  });
+
+  test('an estimated edge with a declared lag keeps the lag, whatever the data say', () => {
+    const edge = { ratio: 0.5, lagMinutes: 5, confidence: 0.9, source: 'estimated' as const };
+    const withDeclaredLag = outlook([upstream({ edge, declared: { to: 'back', lagMinutes: 5 } })]);
+    const estimatedLag = outlook([upstream({ edge, declared: { to: 'back' } })]);
+
+    expect(withDeclaredLag.forecast.p50).not.toEqual(estimatedLag.forecast.p50);
+    expect(estimatedLag.forecast.p50).toEqual(
+      outlook([upstream({ edge: { ...edge, lagMinutes: LAG }, declared: { to: 'back' } })]).forecast.p50,
+    );
   });
 });
 
