@@ -171,7 +171,15 @@ export async function startRuntime(
       const hourly = hourlyRemediationBetween(clock - SCHEDULE_MINUTES * MINUTE_MS, clock);
       if (hourly)
         await workflows.start('remediate', `scheduled-${hourly}`, { approval: 'required', now: hourly });
-      await collectOnce({ store, source, now: () => clock, settings: { firstRunHours: HISTORY_DAYS * 24 } });
+      // the first run loads the week of history in one window: the traces are local, so the
+      // collector's usual cap on a run's window (GetMetricData volume in AWS) has no reason here
+      const history = HISTORY_DAYS * 24;
+      await collectOnce({
+        store,
+        source,
+        now: () => clock,
+        settings: { firstRunHours: history, maxWindowHours: history },
+      });
       // once there is history to estimate them from: the sample twins' calls as their callees' upstreams
       if (!edgesSynced) {
         for (const x of samples) {

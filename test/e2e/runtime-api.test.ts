@@ -62,6 +62,14 @@ describe('the local runtime end to end: real traces → collector → forecast-a
     expect(one.body.collection.collectedThrough).toBeGreaterThan(Date.parse('2026-11-02T00:00:00Z'));
     const series = await api(rt, 'GET', '/twins/checkout/series?metric=requests');
     expect(series.body.points.length).toBeGreaterThan(100);
+    // the week of history the runtime starts from, loaded by the first collection
+    const week = await api(
+      rt,
+      'GET',
+      '/twins/checkout/series?metric=requests&from=2026-10-26T00:00:00Z&to=2026-10-27T00:00:00Z',
+    );
+    expect(week.status).toBe(200);
+    expect(week.body.points.length).toBeGreaterThan(200);
     const forecast = await api(rt, 'GET', '/twins/checkout/forecast');
     expect(forecast.body.latest.points).toHaveLength(12);
     expect(forecast.body.band.length).toBeGreaterThan(0);
