@@ -188,6 +188,18 @@ describe('the dependency graph through the API, on the DynamoDB twin store (dyna
     expect([twice.status, fields(twice)]).toEqual([400, ['body.dependsOn']]);
   });
 
+  it('names the field inside an edge of the wrong type, or the types an edge may be', async () => {
+    const res = await call('PUT', '/twins/front/dependencies', {
+      dependsOn: [{ to: 'back', callRatio: 'half' }, 5],
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.problems).toEqual([
+      { field: 'body.dependsOn.0.callRatio', message: expect.stringMatching(/expected number/) },
+      { field: 'body.dependsOn.1', message: expect.stringMatching(/expected string or object/) },
+    ]);
+  });
+
   it('answers 404 for an unknown twin and 409 for a stale version', async () => {
     const missing = await call('PUT', '/twins/nope/dependencies', { dependsOn: [] });
     await call('PUT', '/twins/front/dependencies', { dependsOn: ['back'] });

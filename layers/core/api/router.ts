@@ -61,17 +61,42 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 const errorResponse = (status: number, body: ErrorBody, headers?: Record<string, string>) =>
   json(status, body, headers);
 
+type Issue = z.core.$ZodIssue;
+
+/** Whether the branch failed on the value's own type (a string given where an object is expected). */
+const wrongType = (branch: readonly Issue[]) =>
+  branch.some((i) => i.code === 'invalid_type' && i.path.length === 0);
+
+/**
+ * A union's failure told as the branch the value came closest to (its type matched, a field of it
+ * did not: `callRatio` rather than the whole item), or, when no branch took its type, as the types
+ * it may be; other issues as they are. Paths are made absolute.
+ */
+function unfoldUnions(issue: Issue, prefix: readonly PropertyKey[] = []): Issue[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [{ ...issue, path }];
+  const close = issue.errors.filter((b) => !wrongType(b));
+  if (close.length)
+    return [...close].sort((a, b) => a.length - b.length)[0].flatMap((i) => unfoldUnions(i, path));
+  const expected = [
+    ...new Set(issue.errors.flat().flatMap((i) => (i.code === 'invalid_type' ? [i.expected] : []))),
+  ];
+  return [{ ...issue, path, message: `Invalid input: expected ${expected.join(' or ')}` }];
+}
+
 /** A zod error as the fields at fault, each with what it expects. */
 function problemsOf(part: string, error: z.ZodError): Problem[] {
-  return error.issues.flatMap((issue) => {
-    const at = [part, ...issue.path.map(String)].join('.');
-    if (issue.code === 'unrecognized_keys')
-      return issue.keys.map((k) => ({
-        field: `${at}.${k}`,
-        message: 'unknown field: remove it or check its spelling',
-      }));
-    return [{ field: at, message: issue.message }];
-  });
+  return error.issues
+    .flatMap((i) => unfoldUnions(i))
+    .flatMap((issue) => {
+      const at = [part, ...issue.path.map(String)].join('.');
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((k) => ({
+          field: `${at}.${k}`,
+          message: 'unknown field: remove it or check its spelling',
+        }));
+      return [{ field: at, message: issue.message }];
+    });
 }
 
 function parsePart<S extends z.ZodType>(
