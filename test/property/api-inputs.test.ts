@@ -317,6 +317,18 @@ describe('Property: bad input to any route is a 4xx naming the problem (issue 11
       expect(fields(names)).toEqual(['body.names']);
     });
 
+    it('answers tags sent inside { tags } with the fix: the tags themselves are the body', async () => {
+      const wrapped = await write('PUT', '/twins/web/tags', { tags: { team: 'payments' } });
+      const plain = await write('PUT', '/twins/web/tags', { team: 'payments', tags: 'x' });
+
+      expect(wrapped.status).toBe(400);
+      expect(wrapped.body.problems).toEqual([
+        { field: 'body.tags', message: expect.stringContaining('send the tags themselves as the body') },
+      ]);
+      // a tag named "tags" beside others is a tag like any other
+      expect(plain.status).toBe(200);
+    });
+
     it('limits tags to 50, as AWS does: on a twin, on a target evaluated, in a policy rule', async () => {
       const tags = many(51, () => 'v');
       expect(fields(await write('PUT', '/twins/web/tags', tags))).toEqual(['body']);

@@ -104,6 +104,16 @@ const ApplyResultSchema = z.object({
   ),
 });
 
+/** The tags themselves: `{ "tags": { … } }`, as POST /twins takes them, is answered with the fix. */
+const TagsBodySchema = z
+  .record(z.string(), z.unknown())
+  .refine((b) => !(Object.keys(b).length === 1 && typeof b.tags === 'object' && b.tags !== null), {
+    message: 'send the tags themselves as the body ({ "team": "payments" }), not inside { "tags": … }',
+    path: ['tags'],
+    abort: true,
+  })
+  .pipe(TwinTagsSchema);
+
 export const groupRoutes = [
   route({
     method: 'GET',
@@ -278,7 +288,7 @@ export const groupRoutes = [
     path: '/twins/{id}/tags',
     summary: "Replace a twin's tags (the group tag, twinscale:tenant, puts it in a tenant group)",
     params: TwinParamsSchema,
-    body: TwinTagsSchema,
+    body: TagsBodySchema,
     response: { status: 200, schema: TwinSchema, description: 'the twin with its new tags' },
     async handle({ params, body }, { store }) {
       for (let attempt = 0; ; attempt++) {
