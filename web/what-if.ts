@@ -178,6 +178,8 @@ export class WhatIfPanel {
       }
     } catch (e) {
       this.setStatus('failed', describeError(e));
+      // an earlier run's result under this error would read as this run's
+      byId('scenario-result').hidden = true;
     } finally {
       this.running = false;
     }

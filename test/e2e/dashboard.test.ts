@@ -201,6 +201,8 @@ describe('the dashboard in a real browser, on the local runtime', () => {
     expect(await page.locator('#scenario-status').textContent()).toContain(
       'toMinute must be after fromMinute',
     );
+    // the previous test's result is not left under the error, as if it were this one's
+    expect(await page.locator('#scenario-result').isHidden()).toBe(true);
   });
 
   test('runs a scenario written in YAML: a flash crowd in the forecast, a second policy, each with its verdict', async () => {
