@@ -49,6 +49,12 @@ function bandChart(hours: GroupHour[]): SVGSVGElement {
   return root;
 }
 
+/** Whether the plan's last hour is before the hour the group's forecast starts at (the clock's). */
+const planOver = (plan: CapacityPlan, firstHour: string | undefined): boolean => {
+  const last = plan.hours.at(-1)?.hour;
+  return last !== undefined && firstHour !== undefined && Date.parse(last) < Date.parse(firstHour);
+};
+
 /** The plan as hours × instance types, with each hour's capacity and cost. */
 function planTable(plan: CapacityPlan): HTMLElement {
   const types = [...new Set(plan.hours.flatMap((x) => Object.keys(x.counts)))].sort();
@@ -68,7 +74,7 @@ function planTable(plan: CapacityPlan): HTMLElement {
       h(
         'tr',
         {},
-        h('td', {}, formatTime(x.hour, false).slice(11)),
+        h('td', {}, formatTime(x.hour, false)),
         ...types.map((t) => h('td', {}, String(x.counts[t] ?? 0))),
         h('td', {}, formatNumber(x.capacity, 2)),
         h('td', {}, formatNumber(x.required, 2)),
@@ -134,7 +140,13 @@ function groupBlock(g: GroupView, plan: (tenant: string) => void): HTMLElement {
       ? h(
           'div',
           {},
-          h('p', { class: 'summary', 'data-testid': 'plan-summary' }, planSummary(g.latestPlan)),
+          h(
+            'p',
+            { class: 'summary', 'data-testid': 'plan-summary' },
+            planOver(g.latestPlan, f?.firstHour)
+              ? `Past: this plan's day is over (plan the next day again). ${planSummary(g.latestPlan)}`
+              : planSummary(g.latestPlan),
+          ),
           planTable(g.latestPlan),
         )
       : h('p', { class: 'summary' }, 'No capacity plan yet.'),
