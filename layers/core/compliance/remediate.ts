@@ -59,6 +59,8 @@ export const RemediationItemSchema = z.object({
   approval: z.enum(['auto', 'required']),
   timeoutSeconds: z.number().int(),
   execution: z.string(),
+  /** The run's `again` (present only when true): the step that checks for another run's handling lets it through. */
+  again: z.literal(true).optional(),
 });
 export type RemediationItem = z.infer<typeof RemediationItemSchema>;
 
@@ -68,6 +70,7 @@ const Answer = z.object({ approved: z.boolean(), by: z.string().optional(), comm
 /** The remediate function's events, one per task of remediate.asl.json. */
 export const RemediateEventSchema = z.discriminatedUnion('step', [
   z.object({ step: z.literal('list'), request: RemediateRequestSchema, execution: Execution }),
+  z.object({ step: z.literal('check'), item: RemediationItemSchema }),
   z.object({ step: z.literal('ask'), taskToken: z.string().min(1), item: RemediationItemSchema }),
   z.object({
     step: z.literal('act'),
@@ -113,6 +116,8 @@ export async function remediateStep(event: RemediateEvent, p: RemediatePorts): P
   switch (event.step) {
     case 'list':
       return listRemediations(p, event.request, event.execution.name);
+    case 'check':
+      return handledByAnotherRun(p, event.item);
     case 'ask':
       return askApproval(p, event.item, event.taskToken);
     case 'act':
@@ -183,6 +188,7 @@ export async function listRemediations(
       approval: request.approval,
       timeoutSeconds: request.timeoutSeconds,
       execution,
+      ...(request.again ? { again: true as const } : {}),
     })),
   };
 }
@@ -202,6 +208,44 @@ export function handledSince(
   if (!newest || newest.outcome === 'failed') return false;
   // still waiting for a person, unless the wait is over with nothing recorded (its run was stopped)
   return newest.outcome !== 'pending' || !newest.expiresAt || Date.parse(newest.expiresAt) > now;
+}
+
+/**
+ * Whether another run handled the item's violation since this run listed it (the run works
+ * through its items one at a time, and one waiting for a person holds the rest back for up to the
+ * approval timeout): the list step's rule (handledSince) again, now, over the steps of other runs
+ * since the violation's newest opening. A step of this run is never counted, so a retried or
+ * redriven step does its own work; `again` lets every item through. Read only: a skipped item
+ * records nothing, so the other run's steps stay the newest (a wait of a stopped run still
+ * counts as over when it expires).
+ */
+export async function handledByAnotherRun(
+  p: RemediatePorts,
+  item: RemediationItem,
+): Promise<
+  | { handled: false }
+  | { handled: true; by?: string; decision: string; outcome: string; at: string; message: string }
+> {
+  if (item.again) return { handled: false };
+  const opening = [...(await latestViolations(p.store, item.twinId)).values()].find(
+    (v) => v.id === item.violationId,
+  );
+  if (!opening) return { handled: false };
+  const others = (await p.store.listRecords(item.twinId, 'remediation', { limit: 100 })).items.filter(
+    (s) => s.execution !== item.execution,
+  );
+  if (!handledSince(opening, others, p.now())) return { handled: false };
+  // the step handledSince judged by
+  const newest = others.find((s) => s.violationId === item.violationId && s.at >= opening.at);
+  if (!newest) return { handled: false };
+  return {
+    handled: true,
+    ...(newest.execution ? { by: newest.execution } : {}),
+    decision: newest.decision,
+    outcome: newest.outcome,
+    at: newest.at,
+    message: `skipped: handled by run ${newest.execution ?? '(unknown)'} since this run listed it (${newest.decision}, ${newest.outcome})`,
+  };
 }
 
 /** The target's configuration as AWS (or the simulated fleet) describes it now, when there is a port to ask. */

@@ -3,7 +3,11 @@ import type { ActuationResult } from '../../../layers/core/act/actuate.js';
 import type { ActuationRequest, TargetState } from '../../../layers/core/act/scaling-target.js';
 import { createApi } from '../../../layers/core/api/router.js';
 import {
+  type RemediateEvent,
   RemediateEventSchema,
+  type RemediatePorts,
+  RemediateRequestSchema,
+  type RemediationItem,
   type RemediationNotice,
   remediateStep,
 } from '../../../layers/core/compliance/remediate.js';
@@ -205,6 +209,71 @@ describe('remediate state machine, run locally with the core functions on dynali
     expect(notices.map((n) => n.violationId)).toEqual(['ops.crit-headroom', 'ops.db-floor', 'ops.low-tag']);
     expect(await minInstances()).toBe(3);
   });
+  test('a run that reaches an item another run asked about since it listed it does not ask again', async () => {
+    await store.putRecord('web', 'violation', violation('low-tag', 'low', { action: 'notify' }));
+    const requests = async (violationId: string) =>
+      (await steps()).filter((s) => s.violationId === violationId && s.decision === 'requested');
+    // run A lists both; the first (high) waits for a person and holds the second back
+    // waits end on their own within 10 s: without the check, A's second request would hold the test
+    const a = machine.run({ twinId: 'web', evaluate: false, timeoutSeconds: 10 });
+    const [floorToken] = await approvalTokens(1);
+    const aRun = (await requests('ops.min-floor'))[0].execution;
+    // run B (the hourly one) skips the waiting floor and asks about the second
+    const b = machine.run({ twinId: 'web', evaluate: false, timeoutSeconds: 10 });
+    const [tagRequest] = await until(
+      'run B to ask about the tag',
+      async () => {
+        const r = await requests('ops.low-tag');
+        return r.length ? r : undefined;
+      },
+      10_000,
+    );
+    expect(tagRequest.execution).not.toBe(aRun);
+    // A's approval is answered: A carries the floor out and reaches its own item for the tag
+    expect((await call('POST', `/approvals/${floorToken}`, { approved: true, by: 'ana' })).status).toBe(200);
+    await a;
+    expect(await minInstances()).toBe(3);
+    const tagRequests = await requests('ops.low-tag');
+    expect(tagRequests).toHaveLength(1);
+    expect(tagRequests[0].execution).toBe(tagRequest.execution);
+    // nothing recorded for A on the tag: B's wait stays the newest step
+    expect((await steps()).filter((s) => s.violationId === 'ops.low-tag')).toHaveLength(1);
+    expect(
+      (await call('POST', `/approvals/${tagRequest.approvalToken}`, { approved: false, by: 'bo' })).status,
+    ).toBe(200);
+    await b;
+    expect(notices.filter((n) => /approval needed/.test(n.message))).toHaveLength(2);
+  });
+
+  test('the check counts only other runs’ steps (a retried step does its own work); `again` lets every item through', async () => {
+    let t = Date.parse('2026-11-23T13:00:00.000Z');
+    // a clock a step ahead each read: each step is newer than the one before
+    const p: RemediatePorts = { store, now: () => (t += 1000) };
+    const step = (e: RemediateEvent) => remediateStep(e, p);
+    const { items } = (await step({
+      step: 'list',
+      request: RemediateRequestSchema.parse({ twinId: 'web', evaluate: false }),
+      execution: { name: 'run-1', startTime: '2026-11-23T13:00:00.000Z' },
+    })) as { items: RemediationItem[] };
+    const item = { ...items[0], remediation: { action: 'notify' as const } };
+    expect(await step({ step: 'check', item })).toEqual({ handled: false });
+    await step({ step: 'ask', taskToken: 'token-1', item });
+    // a retried check of run-1, after its own request, still lets its work through
+    expect(await step({ step: 'check', item })).toEqual({ handled: false });
+    // run-2, which listed it before run-1 asked, reaches the same violation
+    const other = { ...item, execution: 'run-2' };
+    expect(await step({ step: 'check', item: other })).toMatchObject({
+      handled: true,
+      by: 'run-1',
+      decision: 'requested',
+      outcome: 'pending',
+    });
+    expect(await step({ step: 'check', item: { ...other, again: true } })).toEqual({ handled: false });
+    // run-1's notice fails (no alerts port): a failure is tried again
+    expect(await step({ step: 'act', decision: 'approved', item })).toMatchObject({ outcome: 'failed' });
+    expect(await step({ step: 'check', item: other })).toEqual({ handled: false });
+  });
+
   describe('evaluating first (the default): violations come from the policies and the target as described', () => {
     const floorPolicy = {
       version: 1,
