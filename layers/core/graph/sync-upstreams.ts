@@ -186,28 +186,23 @@ export async function syncCallerEdges(
 /**
  * The planner's estimates of a twin's upstream edges stored where they are due (`estimateDue`):
  * each from the caller's declared call and what the day just read showed (an edge the data could
- * not tell about is left as it is, and tried again next cycle). Returns the ids written.
+ * not tell about is left as it is, and tried again next cycle).
  */
 export async function refreshEstimates(
   store: TwinStore,
   twinId: string,
   fresh: readonly { id: string; declared: DeclaredEdge; seen: DiscoveredEdge | undefined }[],
   now: number,
-): Promise<string[]> {
+): Promise<void> {
   const at = new Date(now).toISOString();
-  const written: string[] = [];
-  await editUpstreams(store, twinId, (list) => {
-    written.length = 0;
-    let next = [...list];
-    for (const f of fresh) {
+  await editUpstreams(store, twinId, (list) =>
+    fresh.reduce((next, f) => {
       const old = list.find((e) => e.from === f.id);
-      if (!old || !f.seen || !estimateDue(old, now)) continue;
-      next = withUpstream(next, f.id, upstreamEdgeOf(f.id, f.declared, f.seen, at));
-      written.push(f.id);
-    }
-    return next;
-  });
-  return written;
+      return old && f.seen && estimateDue(old, now)
+        ? withUpstream(next, f.id, upstreamEdgeOf(f.id, f.declared, f.seen, at))
+        : next;
+    }, list.slice()),
+  );
 }
 
 /**

@@ -1,10 +1,9 @@
 import { CapacityFitRecordSchema } from '../../store/records.js';
-import { TwinConflictError } from '../../store/twin-store.js';
 import { CapacityModelRecordSchema, TwinSchema } from '../../twin/twin.js';
 import { invalid } from '../http.js';
 import { route } from '../route.js';
 import { PageQuerySchema, pageOf, TwinParamsSchema } from '../schemas.js';
-import { twinOr404 } from './twins.js';
+import { patchWithRetry, twinOr404 } from './twins.js';
 
 /** A capacity model as a person gives it: `fittedAt` defaults to now. */
 const CapacityModelBodySchema = CapacityModelRecordSchema.extend({
@@ -24,15 +23,7 @@ export const capacityRoutes = [
       if (!(body.low <= body.capacityPerInstance && body.capacityPerInstance <= body.high))
         throw invalid('body.low', 'low ≤ capacityPerInstance ≤ high: the interval must hold the capacity');
       const capacityModel = { ...body, fittedAt: body.fittedAt ?? new Date(now()).toISOString() };
-      // a concurrent writer (the loop's drift watch or capacity fit) only costs a reread
-      for (let attempt = 0; ; attempt++) {
-        const twin = await twinOr404(store, params.id);
-        try {
-          return { status: 200, body: await store.updateTwin(twin.id, twin.version, { capacityModel }) };
-        } catch (e) {
-          if (!(e instanceof TwinConflictError) || attempt === 2) throw e;
-        }
-      }
+      return { status: 200, body: await patchWithRetry(store, params.id, { capacityModel }) };
     },
   }),
   route({

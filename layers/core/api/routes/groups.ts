@@ -18,13 +18,13 @@ import {
   type PlanApplication,
   PlannedTypeSchema,
 } from '../../groups/plan-record.js';
-import { allTwins, TwinConflictError, type TwinStore } from '../../store/twin-store.js';
+import { allTwins, type TwinStore } from '../../store/twin-store.js';
 import { TwinIdSchema, TwinSchema, TwinTagsSchema } from '../../twin/twin.js';
 import { ApiError, conflict, notFound } from '../http.js';
 import type { ApiPorts } from '../ports.js';
 import { route } from '../route.js';
 import { PageQuerySchema, pageOf, TwinParamsSchema } from '../schemas.js';
-import { twinOr404 } from './twins.js';
+import { patchWithRetry } from './twins.js';
 
 const TenantParamsSchema = z.object({ tenant: GroupNameSchema });
 
@@ -291,14 +291,7 @@ export const groupRoutes = [
     body: TagsBodySchema,
     response: { status: 200, schema: TwinSchema, description: 'the twin with its new tags' },
     async handle({ params, body }, { store }) {
-      for (let attempt = 0; ; attempt++) {
-        const twin = await twinOr404(store, params.id);
-        try {
-          return { status: 200, body: await store.updateTwin(twin.id, twin.version, { tags: body }) };
-        } catch (e) {
-          if (!(e instanceof TwinConflictError) || attempt === 2) throw e;
-        }
-      }
+      return { status: 200, body: await patchWithRetry(store, params.id, { tags: body }) };
     },
   }),
 ];

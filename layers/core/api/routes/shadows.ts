@@ -7,7 +7,7 @@ import {
 } from '../../policy/shadow-outcome.js';
 import { MINUTE_MS } from '../../series/grid.js';
 import { PromotionRecordSchema, type RecordOf } from '../../store/records.js';
-import { TwinConflictError, type TwinStore } from '../../store/twin-store.js';
+import type { TwinStore } from '../../store/twin-store.js';
 import {
   MAX_SHADOWS,
   ShadowIdSchema,
@@ -27,7 +27,7 @@ import {
   resolveRange,
   TwinParamsSchema,
 } from '../schemas.js';
-import { twinOr404 } from './twins.js';
+import { twinOr404, updateWithRetry } from './twins.js';
 
 const COMPARE_MAX_DAYS = 14;
 /**
@@ -172,26 +172,6 @@ function shadowOr404(twin: Twin, shadowId: string) {
   const shadow = twin.shadows.find((s) => s.id === shadowId);
   if (!shadow) throw notFound(`shadow "${shadowId}" of twin "${twin.id}"`);
   return shadow;
-}
-
-/**
- * Reads the twin, applies `change` and writes it on the version read; a concurrent writer (the
- * collector refitting the capacity model) costs a reread, as PUT /twins/{id}/policy does.
- */
-async function updateWithRetry<T>(
-  store: TwinStore,
-  id: string,
-  change: (twin: Twin) => Promise<{ patch: Parameters<TwinStore['updateTwin']>[2]; result: T }>,
-): Promise<{ twin: Twin; result: T }> {
-  for (let attempt = 0; ; attempt++) {
-    const twin = await twinOr404(store, id);
-    const { patch, result } = await change(twin);
-    try {
-      return { twin: await store.updateTwin(twin.id, twin.version, patch), result };
-    } catch (e) {
-      if (!(e instanceof TwinConflictError) || attempt === 2) throw e;
-    }
-  }
 }
 
 /** The comparison a promotion stores: the candidate against the live policy over the day before. */

@@ -26,6 +26,33 @@ export async function twinOr404(store: TwinStore, id: string): Promise<Twin> {
   return twin;
 }
 
+/**
+ * Reads the twin, applies `change` and writes it on the version read; a concurrent writer (the
+ * loop's drift watch or capacity fit, another request) costs a reread, twice at most.
+ */
+export async function updateWithRetry<T = undefined>(
+  store: TwinStore,
+  id: string,
+  change: (twin: Twin) => Promise<{ patch: Parameters<TwinStore['updateTwin']>[2]; result: T }>,
+): Promise<{ twin: Twin; result: T }> {
+  for (let attempt = 0; ; attempt++) {
+    const twin = await twinOr404(store, id);
+    const { patch, result } = await change(twin);
+    try {
+      return { twin: await store.updateTwin(twin.id, twin.version, patch), result };
+    } catch (e) {
+      if (!(e instanceof TwinConflictError) || attempt === 2) throw e;
+    }
+  }
+}
+
+/** A fixed patch written with `updateWithRetry`: the twin as stored after it. */
+export const patchWithRetry = async (
+  store: TwinStore,
+  id: string,
+  patch: Parameters<TwinStore['updateTwin']>[2],
+): Promise<Twin> => (await updateWithRetry(store, id, async () => ({ patch, result: undefined }))).twin;
+
 const SERIES_MAX_DAYS = 14;
 const FORECAST_MAX_DAYS = 7;
 
@@ -104,15 +131,7 @@ export const twinRoutes = [
     body: TwinPolicyConfigSchema.strict(),
     response: { status: 200, schema: TwinSchema, description: 'the twin with its new policy' },
     async handle({ params, body }, { store }) {
-      // a concurrent writer (the collector refitting the capacity model) only costs a reread
-      for (let attempt = 0; ; attempt++) {
-        const twin = await twinOr404(store, params.id);
-        try {
-          return { status: 200, body: await store.updateTwin(twin.id, twin.version, { policy: body }) };
-        } catch (e) {
-          if (!(e instanceof TwinConflictError) || attempt === 2) throw e;
-        }
-      }
+      return { status: 200, body: await patchWithRetry(store, params.id, { policy: body }) };
     },
   }),
   route({
